@@ -1,0 +1,219 @@
+/* Binding of the real functions: the third layer of every wrapper.
+ *
+ * Each pointer in ts_real starts at a lazy stub, so a call that arrives
+ * before our constructor (another library's constructor may write or
+ * install a handler) binds that one symbol and goes on; the constructor
+ * then binds them all.  The hot path is one indirect call, never a NULL
+ * test.  dlsym may allocate: if it re-enters us on the same thread (a
+ * malloc that writes), the stub falls back to the raw system call. */
+#include "autoconfig.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tcpsafe.h"
+
+/* Our own exported wrappers, to detect dlsym handing them back.  Linked
+ * with -Bsymbolic-functions, so these addresses are ours, not the
+ * executable's. */
+extern ssize_t __read_chk(int, void *, size_t, size_t);
+extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
+extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+
+static TS_TLS int binding; /* >0 while this thread is inside dlsym */
+
+/* ---- raw-syscall fallbacks (used during dlsym recursion, or if a symbol
+ * is missing from this glibc) -------------------------------------------- */
+static ssize_t sys_read(int fd, void *b, size_t n) { return syscall(SYS_read, fd, b, n); }
+static ssize_t sys_readv(int fd, const struct iovec *v, int c) { return syscall(SYS_readv, fd, v, c); }
+static ssize_t sys_recvfrom(int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l)
+{
+	return syscall(SYS_recvfrom, fd, b, n, f, a, l);
+}
+static ssize_t sys_recv(int fd, void *b, size_t n, int f) { return sys_recvfrom(fd, b, n, f, NULL, NULL); }
+static ssize_t sys_recvmsg(int fd, struct msghdr *m, int f) { return syscall(SYS_recvmsg, fd, m, f); }
+static ssize_t sys_writev(int fd, const struct iovec *v, int c) { return syscall(SYS_writev, fd, v, c); }
+static ssize_t sys_sendto(int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l)
+{
+	return syscall(SYS_sendto, fd, b, n, f, a, l);
+}
+static ssize_t sys_send(int fd, const void *b, size_t n, int f) { return sys_sendto(fd, b, n, f, NULL, 0); }
+static ssize_t sys_sendmsg(int fd, const struct msghdr *m, int f) { return syscall(SYS_sendmsg, fd, m, f); }
+static ssize_t sys_sendfile(int o, int i, off_t *off, size_t n) { return syscall(SYS_sendfile, o, i, off, n); }
+static ssize_t sys_read_chk(int fd, void *b, size_t n, size_t cap)
+{
+	if (n > cap)
+		abort(); /* what __chk_fail would do */
+	return sys_read(fd, b, n);
+}
+static ssize_t sys_recv_chk(int fd, void *b, size_t n, size_t cap, int f)
+{
+	if (n > cap)
+		abort();
+	return sys_recv(fd, b, n, f);
+}
+static ssize_t sys_recvfrom_chk(int fd, void *b, size_t n, size_t cap, int f, struct sockaddr *a,
+                                socklen_t *l)
+{
+	if (n > cap)
+		abort();
+	return sys_recvfrom(fd, b, n, f, a, l);
+}
+static int sys_accept4(int fd, struct sockaddr *a, socklen_t *l, int f) { return (int)syscall(SYS_accept4, fd, a, l, f); }
+static int sys_accept(int fd, struct sockaddr *a, socklen_t *l) { return sys_accept4(fd, a, l, 0); }
+static int sys_connect(int fd, const struct sockaddr *a, socklen_t l) { return (int)syscall(SYS_connect, fd, a, l); }
+static int sys_dup3(int a, int b, int f) { return (int)syscall(SYS_dup3, a, b, f); }
+static int sys_dup2(int a, int b)
+{
+	if (a == b) /* dup3 refuses equal fds; dup2 returns b if a is valid */
+		return syscall(SYS_fcntl, a, F_GETFD) < 0 ? -1 : b;
+	return sys_dup3(a, b, 0);
+}
+static int sys_close_range(unsigned a, unsigned b, int f)
+{
+#ifdef SYS_close_range
+	return (int)syscall(SYS_close_range, a, b, f);
+#else
+	(void)a, (void)b, (void)f;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+static int sys_sigaction(int s, const struct sigaction *a, struct sigaction *o)
+{
+	(void)s, (void)a, (void)o; /* needs libc's restorer: no raw fallback */
+	errno = ENOSYS;
+	return -1;
+}
+
+/* ---- the binding table ------------------------------------------------- */
+struct binding {
+	const char *name;
+	void **slot;    /* field of ts_real */
+	void *self;     /* our wrapper of the same name */
+	void *fallback; /* raw syscall version */
+};
+
+#define FIELD(f) ((void **)&ts_real.f)
+enum {
+	B_READ, B_READV, B_RECV, B_RECVFROM, B_RECVMSG, B_WRITE, B_WRITEV, B_SEND, B_SENDTO,
+	B_SENDMSG, B_SENDFILE, B_SENDFILE64, B_READ_CHK, B_RECV_CHK, B_RECVFROM_CHK, B_ACCEPT,
+	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B__COUNT
+};
+static const struct binding table[B__COUNT] = {
+	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
+	[B_READV] = {"readv", FIELD(readv), (void *)readv, (void *)sys_readv},
+	[B_RECV] = {"recv", FIELD(recv), (void *)recv, (void *)sys_recv},
+	[B_RECVFROM] = {"recvfrom", FIELD(recvfrom), (void *)recvfrom, (void *)sys_recvfrom},
+	[B_RECVMSG] = {"recvmsg", FIELD(recvmsg), (void *)recvmsg, (void *)sys_recvmsg},
+	[B_WRITE] = {"write", FIELD(write), (void *)write, (void *)ts_sys_write},
+	[B_WRITEV] = {"writev", FIELD(writev), (void *)writev, (void *)sys_writev},
+	[B_SEND] = {"send", FIELD(send), (void *)send, (void *)sys_send},
+	[B_SENDTO] = {"sendto", FIELD(sendto), (void *)sendto, (void *)sys_sendto},
+	[B_SENDMSG] = {"sendmsg", FIELD(sendmsg), (void *)sendmsg, (void *)sys_sendmsg},
+	[B_SENDFILE] = {"sendfile", FIELD(sendfile), (void *)sendfile, (void *)sys_sendfile},
+	[B_SENDFILE64] = {"sendfile64", FIELD(sendfile64), (void *)sendfile64, (void *)sys_sendfile},
+	[B_READ_CHK] = {"__read_chk", FIELD(read_chk), (void *)__read_chk, (void *)sys_read_chk},
+	[B_RECV_CHK] = {"__recv_chk", FIELD(recv_chk), (void *)__recv_chk, (void *)sys_recv_chk},
+	[B_RECVFROM_CHK] = {"__recvfrom_chk", FIELD(recvfrom_chk), (void *)__recvfrom_chk,
+	                    (void *)sys_recvfrom_chk},
+	[B_ACCEPT] = {"accept", FIELD(accept), (void *)accept, (void *)sys_accept},
+	[B_ACCEPT4] = {"accept4", FIELD(accept4), (void *)accept4, (void *)sys_accept4},
+	[B_CONNECT] = {"connect", FIELD(connect), (void *)connect, (void *)sys_connect},
+	[B_CLOSE] = {"close", FIELD(close), (void *)close, (void *)ts_sys_close},
+	[B_DUP2] = {"dup2", FIELD(dup2), (void *)dup2, (void *)sys_dup2},
+	[B_DUP3] = {"dup3", FIELD(dup3), (void *)dup3, (void *)sys_dup3},
+	[B_CLOSE_RANGE] = {"close_range", FIELD(close_range), (void *)close_range,
+	                   (void *)sys_close_range},
+	[B_SIGACTION] = {"sigaction", FIELD(sigaction), (void *)sigaction, (void *)sys_sigaction},
+};
+
+static void refuse(const char *name)
+{
+	static const char a[] = "tcpsafe: fatal: dlsym(RTLD_NEXT, \"";
+	static const char b[] = "\") returned tcpsafe's own wrapper; refusing to run "
+	                        "(is libtcpsafe.so preloaded twice or linked into the program?)\n";
+	ts_sys_write(2, a, sizeof a - 1);
+	ts_sys_write(2, name, strlen(name));
+	ts_sys_write(2, b, sizeof b - 1);
+	_exit(127);
+}
+
+/* Returns the function to use; stores it unless we are recursing. */
+static void *bind_one(int i)
+{
+	const struct binding *t = &table[i];
+	if (binding)
+		return t->fallback;
+	int saved = errno;
+	binding++;
+	void *p = dlsym(RTLD_NEXT, t->name);
+	binding--;
+	errno = saved;
+	if (p == t->self)
+		refuse(t->name);
+	if (!p)
+		p = t->fallback;
+	__atomic_store_n(t->slot, p, __ATOMIC_RELEASE);
+	return p;
+}
+
+void ts_bind_all(void)
+{
+	for (int i = 0; i < B__COUNT; i++)
+		bind_one(i);
+}
+
+/* ---- lazy stubs: bind on first use, then call through ------------------- */
+#define LAZY(idx, field, ret, params, args)                                   \
+	static ret lazy_##field params                                        \
+	{                                                                     \
+		ret(*fn) params = (ret(*) params)bind_one(idx);               \
+		return fn args;                                               \
+	}
+
+LAZY(B_READ, read, ssize_t, (int a, void *b, size_t c), (a, b, c))
+LAZY(B_READV, readv, ssize_t, (int a, const struct iovec *b, int c), (a, b, c))
+LAZY(B_RECV, recv, ssize_t, (int a, void *b, size_t c, int d), (a, b, c, d))
+LAZY(B_RECVFROM, recvfrom, ssize_t,
+     (int a, void *b, size_t c, int d, struct sockaddr *e, socklen_t *f), (a, b, c, d, e, f))
+LAZY(B_RECVMSG, recvmsg, ssize_t, (int a, struct msghdr *b, int c), (a, b, c))
+LAZY(B_WRITE, write, ssize_t, (int a, const void *b, size_t c), (a, b, c))
+LAZY(B_WRITEV, writev, ssize_t, (int a, const struct iovec *b, int c), (a, b, c))
+LAZY(B_SEND, send, ssize_t, (int a, const void *b, size_t c, int d), (a, b, c, d))
+LAZY(B_SENDTO, sendto, ssize_t,
+     (int a, const void *b, size_t c, int d, const struct sockaddr *e, socklen_t f),
+     (a, b, c, d, e, f))
+LAZY(B_SENDMSG, sendmsg, ssize_t, (int a, const struct msghdr *b, int c), (a, b, c))
+LAZY(B_SENDFILE, sendfile, ssize_t, (int a, int b, off_t *c, size_t d), (a, b, c, d))
+LAZY(B_SENDFILE64, sendfile64, ssize_t, (int a, int b, off_t *c, size_t d), (a, b, c, d))
+LAZY(B_READ_CHK, read_chk, ssize_t, (int a, void *b, size_t c, size_t d), (a, b, c, d))
+LAZY(B_RECV_CHK, recv_chk, ssize_t, (int a, void *b, size_t c, size_t d, int e), (a, b, c, d, e))
+LAZY(B_RECVFROM_CHK, recvfrom_chk, ssize_t,
+     (int a, void *b, size_t c, size_t d, int e, struct sockaddr *f, socklen_t *g),
+     (a, b, c, d, e, f, g))
+LAZY(B_ACCEPT, accept, int, (int a, struct sockaddr *b, socklen_t *c), (a, b, c))
+LAZY(B_ACCEPT4, accept4, int, (int a, struct sockaddr *b, socklen_t *c, int d), (a, b, c, d))
+LAZY(B_CONNECT, connect, int, (int a, const struct sockaddr *b, socklen_t c), (a, b, c))
+LAZY(B_CLOSE, close, int, (int a), (a))
+LAZY(B_DUP2, dup2, int, (int a, int b), (a, b))
+LAZY(B_DUP3, dup3, int, (int a, int b, int c), (a, b, c))
+LAZY(B_CLOSE_RANGE, close_range, int, (unsigned a, unsigned b, int c), (a, b, c))
+LAZY(B_SIGACTION, sigaction, int, (int a, const struct sigaction *b, struct sigaction *c), (a, b, c))
+
+struct ts_real ts_real = {
+	.read = lazy_read, .readv = lazy_readv, .recv = lazy_recv, .recvfrom = lazy_recvfrom,
+	.recvmsg = lazy_recvmsg, .write = lazy_write, .writev = lazy_writev, .send = lazy_send,
+	.sendto = lazy_sendto, .sendmsg = lazy_sendmsg, .sendfile = lazy_sendfile,
+	.sendfile64 = lazy_sendfile64, .read_chk = lazy_read_chk, .recv_chk = lazy_recv_chk,
+	.recvfrom_chk = lazy_recvfrom_chk, .accept = lazy_accept, .accept4 = lazy_accept4,
+	.connect = lazy_connect, .close = lazy_close, .dup2 = lazy_dup2, .dup3 = lazy_dup3,
+	.close_range = lazy_close_range, .sigaction = lazy_sigaction,
+};

@@ -1,0 +1,146 @@
+/* Parsing of the TCPSAFE_* variables.  Pure functions: the library feeds
+ * them secure_getenv, the unit tests feed them tables.  ASCII-only
+ * comparisons so the C locale of the host program never matters. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include "config.h"
+
+static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
+
+static int word_eq(const char *s, const char *word)
+{
+	for (; *s && *word; s++, word++)
+		if (lower((unsigned char)*s) != *word)
+			return 0;
+	return *s == '\0' && *word == '\0';
+}
+
+/* Returns the index of s in the NULL-terminated words list, or -1. */
+static int word_index(const char *s, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (word_eq(s, words[i]))
+			return i;
+	return -1;
+}
+
+int ts_parse_bool(const char *s, int *out)
+{
+	static const char *const words[] = {"0", "1", "no", "yes", "false", "true", "off", "on", NULL};
+	int i = word_index(s, words);
+	if (i < 0)
+		return -1;
+	*out = i & 1;
+	return 0;
+}
+
+static const char *const level_words[] = {"error", "warn", "info", "debug", NULL};
+
+int ts_parse_level(const char *s, enum ts_level *out)
+{
+	int i = word_index(s, level_words);
+	if (i < 0)
+		return -1;
+	*out = (enum ts_level)i;
+	return 0;
+}
+
+const char *ts_level_name(enum ts_level l)
+{
+	return (unsigned)l <= TS_L_DEBUG ? level_words[l] : "info";
+}
+
+int ts_parse_sigpipe(const char *s, enum ts_sigpipe_mode *out)
+{
+	static const char *const words[] = {"ignore", "default", NULL};
+	int i = word_index(s, words);
+	if (i < 0)
+		return -1;
+	*out = (enum ts_sigpipe_mode)i;
+	return 0;
+}
+
+/* Decimal digits only (no sign, no spaces, no 0x), value <= max. */
+int ts_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An absolute path that fits (with its NUL) in pathsz bytes.  Relative
+ * paths are refused: the program may chdir() and we open per line. */
+int ts_parse_abs_path(const char *s, char *path, size_t pathsz)
+{
+	size_t n = strlen(s);
+	if (s[0] != '/' || n >= pathsz)
+		return -1;
+	memcpy(path, s, n + 1);
+	return 0;
+}
+
+int ts_parse_log(const char *s, enum ts_log_dest *dest, char *path, size_t pathsz)
+{
+	static const char *const words[] = {"stderr", "syslog", "none", NULL};
+	int i = word_index(s, words);
+	if (i >= 0) {
+		*dest = (enum ts_log_dest)i; /* same order as the enum */
+		return 0;
+	}
+	if (ts_parse_abs_path(s, path, pathsz) < 0)
+		return -1;
+	*dest = TS_LOG_FILE;
+	return 0;
+}
+
+void ts_config_defaults(struct ts_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->disable = 0;
+	c->sigpipe = TS_SIGPIPE_IGNORE;
+	c->log = TS_LOG_STDERR;
+	c->level = TS_L_INFO;
+	c->log_rate = 100;
+	memcpy(c->syslog_path, "/dev/log", sizeof "/dev/log");
+}
+
+static void warn(struct ts_config *c, const char *var, const char *value, const char *accepted,
+                 const char *using_)
+{
+	if (c->nwarn < TS_MAX_WARNINGS)
+		c->warn[c->nwarn++] = (struct ts_warning){var, value, accepted, using_};
+}
+
+void ts_config_load(struct ts_config *c, ts_getenv_fn get)
+{
+	const char *v;
+
+	ts_config_defaults(c);
+
+	if ((v = get("TCPSAFE_DISABLE")) && ts_parse_bool(v, &c->disable) < 0)
+		warn(c, "TCPSAFE_DISABLE", v, "1, 0, yes, no, true, false, on, off", "0");
+	if ((v = get("TCPSAFE_SIGPIPE")) && ts_parse_sigpipe(v, &c->sigpipe) < 0)
+		warn(c, "TCPSAFE_SIGPIPE", v, "ignore, default", "ignore");
+	if ((v = get("TCPSAFE_LOG")) && ts_parse_log(v, &c->log, c->log_path, sizeof c->log_path) < 0)
+		warn(c, "TCPSAFE_LOG", v, "stderr, syslog, none, or an absolute file path", "stderr");
+	if ((v = get("TCPSAFE_LOG_LEVEL")) && ts_parse_level(v, &c->level) < 0)
+		warn(c, "TCPSAFE_LOG_LEVEL", v, "error, warn, info, debug", "info");
+	if ((v = get("TCPSAFE_LOG_RATE")) && ts_parse_ulong(v, TS_LOG_RATE_MAX, &c->log_rate) < 0)
+		warn(c, "TCPSAFE_LOG_RATE", v, "an integer from 0 (unlimited) to 1000000", "100");
+	if ((v = get("TCPSAFE_SYSLOG_SOCKET")) &&
+	    ts_parse_abs_path(v, c->syslog_path, sizeof c->syslog_path) < 0)
+		warn(c, "TCPSAFE_SYSLOG_SOCKET", v, "an absolute socket path shorter than 108 bytes",
+		     "/dev/log");
+}

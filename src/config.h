@@ -1,0 +1,51 @@
+/* TCPSAFE_* configuration: pure parsing, no I/O, no malloc (unit-tested). */
+#ifndef TCPSAFE_CONFIG_H
+#define TCPSAFE_CONFIG_H
+
+#include <stddef.h>
+
+enum ts_log_dest { TS_LOG_STDERR, TS_LOG_SYSLOG, TS_LOG_NONE, TS_LOG_FILE };
+enum ts_level { TS_L_ERROR, TS_L_WARN, TS_L_INFO, TS_L_DEBUG };
+enum ts_sigpipe_mode { TS_SIGPIPE_IGNORE, TS_SIGPIPE_DEFAULT };
+
+#define TS_PATH_MAX 4096
+#define TS_SUN_PATH_MAX 108
+#define TS_LOG_RATE_MAX 1000000UL
+#define TS_MAX_WARNINGS 16
+
+struct ts_warning {
+	const char *var;      /* variable name */
+	const char *value;    /* the bad value as found (not copied) */
+	const char *accepted; /* human list of accepted values */
+	const char *using_;   /* what applies instead */
+};
+
+struct ts_config {
+	int disable;
+	enum ts_sigpipe_mode sigpipe;
+	enum ts_log_dest log;
+	char log_path[TS_PATH_MAX];
+	enum ts_level level;
+	unsigned long log_rate; /* lines per second, 0 = unlimited */
+	char syslog_path[TS_SUN_PATH_MAX];
+	int nwarn;
+	struct ts_warning warn[TS_MAX_WARNINGS];
+};
+
+typedef const char *(*ts_getenv_fn)(const char *name);
+
+void ts_config_defaults(struct ts_config *c);
+/* Fill c from the environment through get (secure_getenv in the library);
+ * each bad value leaves the default and appends one entry to c->warn. */
+void ts_config_load(struct ts_config *c, ts_getenv_fn get);
+
+/* Single-value parsers: 0 on success, -1 on a bad value (out untouched). */
+int ts_parse_bool(const char *s, int *out);
+int ts_parse_level(const char *s, enum ts_level *out);
+int ts_parse_sigpipe(const char *s, enum ts_sigpipe_mode *out);
+int ts_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+int ts_parse_log(const char *s, enum ts_log_dest *dest, char *path, size_t pathsz);
+int ts_parse_abs_path(const char *s, char *path, size_t pathsz);
+const char *ts_level_name(enum ts_level l);
+
+#endif

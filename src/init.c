@@ -1,0 +1,44 @@
+/* Start-up: bind the real functions, read the configuration once, report
+ * bad values, take SIGPIPE under care.  Runs from our constructor, or
+ * earlier from the first wrapper that needs it (another library's
+ * constructor may run before ours). */
+#include "autoconfig.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "tcpsafe.h"
+
+struct ts_config ts_cfg;
+int ts_active;
+
+static _Atomic int state; /* 0 not started, 1 running, 2 done */
+
+static const char *env(const char *name) { return secure_getenv(name); }
+
+void ts_init(void)
+{
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&state, &expect, 1))
+		return; /* done, or in progress (recursion): callers pass through */
+	ts_bind_all();
+	ts_config_load(&ts_cfg, env);
+	if (!ts_cfg.disable) {
+		ts_log_init();
+		for (int i = 0; i < ts_cfg.nwarn; i++)
+			ts_log_config_warning(ts_cfg.warn[i].var, ts_cfg.warn[i].value,
+			                      ts_cfg.warn[i].accepted, ts_cfg.warn[i].using_);
+		ts_signals_init();
+		__atomic_store_n(&ts_active, 1, __ATOMIC_RELEASE);
+	}
+	atomic_store(&state, 2);
+}
+
+__attribute__((constructor)) static void tcpsafe_load(void) { ts_init(); }
+
+/* Lines held back by the rate limit are still accounted for at exit. */
+__attribute__((destructor)) static void tcpsafe_unload(void)
+{
+	if (ts_active)
+		ts_log_flush_suppressed();
+}

@@ -1,0 +1,351 @@
+/* Log lines: built on the stack with fmt.c, rate-limited lock-free, and
+ * written with one write() each so concurrent lines never tear.  Every
+ * function here is async-signal-safe: lines come from signal handlers
+ * (SIGPIPE) and from any thread.  No fd is kept open between lines, so a
+ * daemon that closes all its fds never closes ours and we never write to
+ * a number it reused. */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "tcpsafe.h"
+
+#define LINE_MAX_BYTES 1024
+
+extern char *program_invocation_short_name;
+
+static const char *const call_names[TS_C__COUNT] = {
+	[TS_C_READ] = "read", [TS_C_READV] = "readv", [TS_C_RECV] = "recv",
+	[TS_C_RECVFROM] = "recvfrom", [TS_C_RECVMSG] = "recvmsg", [TS_C_WRITE] = "write",
+	[TS_C_WRITEV] = "writev", [TS_C_SEND] = "send", [TS_C_SENDTO] = "sendto",
+	[TS_C_SENDMSG] = "sendmsg", [TS_C_SENDFILE] = "sendfile", [TS_C_ACCEPT] = "accept",
+	[TS_C_ACCEPT4] = "accept4", [TS_C_CONNECT] = "connect", [TS_C_UNKNOWN] = "unknown",
+};
+
+const char *ts_call_name(enum ts_call c)
+{
+	return (unsigned)c < TS_C__COUNT ? call_names[c] : "unknown";
+}
+
+/* ---- raw I/O that never re-enters our own wrappers ---------------------- */
+
+ssize_t ts_sys_write(int fd, const void *buf, size_t n)
+{
+	return syscall(SYS_write, fd, buf, n);
+}
+
+int ts_sys_close(int fd) { return (int)syscall(SYS_close, fd); }
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	for (int tries = 0; n > 0 && tries < 8; tries++) {
+		ssize_t r = ts_sys_write(fd, p, n);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+		} else if (r < 0 && errno != EINTR) {
+			return;
+		}
+	}
+}
+
+/* A write to a pipe whose reader left raises SIGPIPE.  Our own log line
+ * must never kill the program (it may have SIGPIPE at SIG_DFL with
+ * TCPSAFE_SIGPIPE=default), so block it and swallow what we caused. */
+static void write_pipe_quietly(int fd, const char *p, size_t n)
+{
+	sigset_t pipe, old, pend;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	int was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE);
+	write_all(fd, p, n);
+	if (!was_pending && sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&pipe, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- destinations ------------------------------------------------------- */
+
+static struct {
+	int known;
+	dev_t dev;
+	ino_t ino;
+} err_start; /* what fd 2 was when we loaded */
+
+void ts_log_init(void)
+{
+	struct stat st;
+	if (fstat(2, &st) == 0) {
+		err_start.dev = st.st_dev;
+		err_start.ino = st.st_ino;
+		err_start.known = 1;
+	}
+}
+
+/* May we write to fd 2?  Never into a socket (inetd-style servers have the
+ * client there).  If fd 2 is no longer the stream we started with and is a
+ * regular file not opened for appending, it is likely a data file the
+ * program opened after closing stderr: do not corrupt it. */
+static int stderr_usable(int *is_fifo)
+{
+	struct stat st;
+	if (fstat(2, &st) < 0 || S_ISSOCK(st.st_mode))
+		return 0;
+	*is_fifo = S_ISFIFO(st.st_mode);
+	if (err_start.known && st.st_dev == err_start.dev && st.st_ino == err_start.ino)
+		return 1;
+	if (S_ISREG(st.st_mode)) {
+		int fl = fcntl(2, F_GETFL);
+		return fl >= 0 && (fl & O_APPEND);
+	}
+	return 1;
+}
+
+static void to_syslog(enum ts_level level, const char *line, size_t len)
+{
+	static const int sev[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+	char msg[LINE_MAX_BYTES + 64];
+	struct ts_buf b = TS_BUF(msg);
+	struct sockaddr_un sun;
+	int saved = errno;
+
+	ts_put_char(&b, '<');
+	ts_put_u64(&b, (3 << 3) | sev[level]); /* LOG_DAEMON */
+	ts_put_str(&b, ">tcpsafe[");
+	ts_put_u64(&b, (uint64_t)getpid());
+	ts_put_str(&b, "]: ");
+	ts_put_mem(&b, line, len && line[len - 1] == '\n' ? len - 1 : len);
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, ts_cfg.syslog_path, sizeof sun.sun_path - 1);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (syscall(SYS_connect, fd, &sun, sizeof sun) == 0)
+			syscall(SYS_sendto, fd, msg, b.len, MSG_NOSIGNAL | MSG_DONTWAIT, NULL, 0);
+		ts_sys_close(fd);
+	}
+	errno = saved;
+}
+
+static void deliver(enum ts_level level, const char *line, size_t len)
+{
+	int saved = errno, is_fifo = 0, fd;
+
+	switch (ts_cfg.log) {
+	case TS_LOG_NONE:
+		break;
+	case TS_LOG_SYSLOG:
+		to_syslog(level, line, len);
+		break;
+	case TS_LOG_FILE:
+		fd = (int)syscall(SYS_openat, AT_FDCWD, ts_cfg.log_path,
+		                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+		if (fd >= 0) {
+			write_all(fd, line, len);
+			ts_sys_close(fd);
+		}
+		break;
+	case TS_LOG_STDERR:
+		if (!stderr_usable(&is_fifo))
+			to_syslog(level, line, len);
+		else if (is_fifo)
+			write_pipe_quietly(2, line, len);
+		else
+			write_all(2, line, len);
+		break;
+	}
+	errno = saved;
+}
+
+/* ---- rate limit: a one-second window, lock-free ------------------------- */
+
+static _Atomic long rl_window;
+static _Atomic unsigned long rl_count, rl_suppressed;
+
+static void line_start(struct ts_buf *b, enum ts_level level, const char *event);
+static void line_end(struct ts_buf *b, enum ts_level level);
+
+static void emit_suppressed(unsigned long n)
+{
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_WARN, "ratelimit");
+	ts_put_str(&b, " suppressed=");
+	ts_put_u64(&b, n);
+	line_end(&b, TS_L_WARN);
+}
+
+static int admit(void)
+{
+	if (ts_cfg.log_rate == 0)
+		return 1;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long w = atomic_load(&rl_window);
+	if (now.tv_sec != w && atomic_compare_exchange_strong(&rl_window, &w, (long)now.tv_sec)) {
+		atomic_store(&rl_count, 0);
+		unsigned long n = atomic_exchange(&rl_suppressed, 0);
+		if (n)
+			emit_suppressed(n);
+	}
+	if (atomic_fetch_add(&rl_count, 1) < ts_cfg.log_rate)
+		return 1;
+	atomic_fetch_add(&rl_suppressed, 1);
+	return 0;
+}
+
+void ts_log_flush_suppressed(void)
+{
+	unsigned long n = atomic_exchange(&rl_suppressed, 0);
+	if (n)
+		emit_suppressed(n);
+}
+
+/* ---- line building ------------------------------------------------------ */
+
+static int enabled(enum ts_level level)
+{
+	return ts_cfg.log != TS_LOG_NONE && level <= ts_cfg.level;
+}
+
+static void line_start(struct ts_buf *b, enum ts_level level, const char *event)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ts_put_str(b, "ts=");
+	ts_put_time_utc(b, now.tv_sec, now.tv_nsec);
+	ts_put_str(b, " lib=tcpsafe prog=");
+	ts_put_value(b, program_invocation_short_name ? program_invocation_short_name : "?", 64);
+	ts_put_str(b, " pid=");
+	ts_put_u64(b, (uint64_t)getpid());
+	ts_put_str(b, " level=");
+	ts_put_str(b, ts_level_name(level));
+	ts_put_str(b, " event=");
+	ts_put_str(b, event);
+}
+
+static void line_end(struct ts_buf *b, enum ts_level level)
+{
+	if (b->len >= b->cap) /* keep the newline even when truncated */
+		b->len = b->cap - 1;
+	ts_put_char(b, '\n');
+	deliver(level, b->p, b->len);
+}
+
+static void put_sockaddr_field(struct ts_buf *b, const char *key, const struct ts_addr *a)
+{
+	ts_put_char(b, ' ');
+	ts_put_str(b, key);
+	ts_put_char(b, '=');
+	ts_put_addr(b, a->family, a->addr, ntohs(a->port));
+}
+
+static void put_errno(struct ts_buf *b, int err)
+{
+	const char *name = ts_errno_name(err);
+	ts_put_str(b, " errno=");
+	if (name)
+		ts_put_str(b, name);
+	else
+		ts_put_i64(b, err);
+}
+
+void ts_log_io_event(enum ts_call call, int fd, int err)
+{
+	if (!enabled(TS_L_INFO) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	struct ts_addr local, peer;
+
+	line_start(&b, TS_L_INFO, err == EPIPE ? "epipe" : "rst");
+	ts_put_str(&b, " call=");
+	ts_put_str(&b, ts_call_name(call));
+	ts_put_str(&b, " fd=");
+	ts_put_i64(&b, fd);
+	put_errno(&b, err);
+	int have_local = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	                 ts_addr_from_sockaddr(&local, (struct sockaddr *)&ss, sl);
+	if (have_local)
+		put_sockaddr_field(&b, "local", &local);
+	/* Show the remembered peer only if the socket is still of the same
+	 * family: a different family means the fd number was reused by
+	 * something we did not see. */
+	if (ts_fd_peer(fd, &peer) && (!have_local || local.family == peer.family))
+		put_sockaddr_field(&b, "peer", &peer);
+	line_end(&b, TS_L_INFO);
+	errno = saved;
+}
+
+void ts_log_sigpipe_unseen(unsigned long count)
+{
+	if (!enabled(TS_L_INFO) || !admit())
+		return;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_INFO, "sigpipe");
+	ts_put_str(&b, " call=unknown count=");
+	ts_put_u64(&b, count);
+	line_end(&b, TS_L_INFO);
+}
+
+void ts_log_signal_debug(int sig, const char *action)
+{
+	if (!enabled(TS_L_DEBUG) || !admit())
+		return;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	const char *name = ts_signal_name(sig);
+	line_start(&b, TS_L_DEBUG, "signal");
+	ts_put_str(&b, " sig=");
+	if (name)
+		ts_put_str(&b, name);
+	else
+		ts_put_i64(&b, sig);
+	ts_put_str(&b, " action=");
+	ts_put_str(&b, action);
+	line_end(&b, TS_L_DEBUG);
+}
+
+void ts_log_config_warning(const char *var, const char *value, const char *accepted,
+                           const char *using_)
+{
+	if (!enabled(TS_L_WARN) || !admit())
+		return;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_WARN, "config");
+	ts_put_str(&b, " var=");
+	ts_put_str(&b, var);
+	ts_put_str(&b, " value=");
+	ts_put_value(&b, value, 64);
+	ts_put_str(&b, " msg=");
+	char msg[512];
+	struct ts_buf m = TS_BUF(msg);
+	ts_put_str(&m, "accepted: ");
+	ts_put_str(&m, accepted);
+	ts_put_str(&m, "; using ");
+	ts_put_str(&m, using_);
+	ts_put_char(&m, '\0');
+	msg[sizeof msg - 1] = '\0';
+	ts_put_value(&b, msg, sizeof msg);
+	line_end(&b, TS_L_WARN);
+}

@@ -1,0 +1,327 @@
+/* The signal layer: one table of what the program asked for per signal
+ * (as OpenJDK's libjsig does), and what is really installed underneath.
+ *
+ * - A program handler is installed as our trampoline, with the program's
+ *   mask and flags, so the kernel applies mask, SA_RESTART, SA_NODEFER and
+ *   SA_ONSTACK itself; the trampoline records which handler ran on this
+ *   thread, then calls the program's function with its own signature.
+ * - SIG_IGN is installed as asked.  SIG_DFL is installed as asked, except
+ *   where tcpsafe keeps its own handler (SIGPIPE: see sigpipe.c).
+ * - sigaction()/signal() read back what the program installed, never what
+ *   is underneath.
+ *
+ * Writers take a spin lock with all signals blocked on their thread, so a
+ * handler on the same thread can never wait for it, and publish into one
+ * of two copies; the trampoline reads without the lock. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "tcpsafe.h"
+
+TS_TLS struct ts_thread_sig ts_tsig;
+
+struct want {
+	void *handler; /* sa_handler or sa_sigaction; SIG_DFL and SIG_IGN as such */
+	sigset_t mask;
+	int flags;
+	void (*restorer)(void);
+};
+
+struct slot {
+	_Atomic int known; /* 0 until read from the kernel or set by the program */
+	_Atomic int cur;   /* which of w[] is live */
+	struct want w[2];
+};
+
+static struct slot slots[NSIG];
+static atomic_flag table_lock = ATOMIC_FLAG_INIT;
+
+static void lock(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	while (atomic_flag_test_and_set_explicit(&table_lock, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static void unlock(const sigset_t *old)
+{
+	atomic_flag_clear_explicit(&table_lock, memory_order_release);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* fork() while another thread holds the lock would leave the child's table
+ * locked forever: take it around fork. */
+static sigset_t fork_mask;
+static void fork_prepare(void) { lock(&fork_mask); }
+static void fork_release(void) { unlock(&fork_mask); }
+
+/* The handler tcpsafe keeps installed while the program wants SIG_DFL. */
+static void (*own_handler(int sig))(int, siginfo_t *, void *)
+{
+	if (sig == SIGPIPE && ts_cfg.sigpipe == TS_SIGPIPE_IGNORE)
+		return ts_sigpipe_noop;
+	return NULL;
+}
+
+static const struct want *live(struct slot *s)
+{
+	return &s->w[atomic_load_explicit(&s->cur, memory_order_acquire)];
+}
+
+static void publish(struct slot *s, const struct want *w)
+{
+	int next = !atomic_load_explicit(&s->cur, memory_order_relaxed);
+	s->w[next] = *w;
+	atomic_store_explicit(&s->cur, next, memory_order_release);
+}
+
+static void want_from_kernel(struct want *w, const struct sigaction *k)
+{
+	w->handler = (void *)k->sa_sigaction;
+	w->mask = k->sa_mask;
+	w->flags = k->sa_flags;
+	w->restorer = k->sa_restorer;
+}
+
+/* Caller holds the lock. */
+static int load(int sig)
+{
+	struct slot *s = &slots[sig];
+	if (atomic_load_explicit(&s->known, memory_order_acquire))
+		return 0;
+	struct sigaction k;
+	if (ts_real.sigaction(sig, NULL, &k) < 0)
+		return -1;
+	struct want w;
+	want_from_kernel(&w, &k);
+	publish(s, &w);
+	atomic_store_explicit(&s->known, 1, memory_order_release);
+	return 0;
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc);
+
+/* What goes into the kernel for what the program wants. */
+static void kernel_action(int sig, const struct want *w, struct sigaction *k)
+{
+	memset(k, 0, sizeof *k);
+	void (*own)(int, siginfo_t *, void *) = own_handler(sig);
+	if (w->handler == (void *)SIG_DFL && own) {
+		k->sa_sigaction = own;
+		sigemptyset(&k->sa_mask);
+		k->sa_flags = SA_SIGINFO | SA_RESTART;
+	} else if (w->handler == (void *)SIG_DFL || w->handler == (void *)SIG_IGN) {
+		k->sa_handler = (void (*)(int))w->handler;
+		k->sa_mask = w->mask;
+		k->sa_flags = w->flags;
+	} else {
+		k->sa_sigaction = trampoline;
+		k->sa_mask = w->mask;
+		k->sa_flags = w->flags | SA_SIGINFO;
+		/* One-shot is emulated in the trampoline where the kernel's reset
+		 * to SIG_DFL would drop our own handler. */
+		if (own)
+			k->sa_flags &= ~SA_RESETHAND;
+	}
+}
+
+static int is_handler(const void *h) { return h != (void *)SIG_DFL && h != (void *)SIG_IGN; }
+
+/* Install w for sig (lock held).  The program's view (flags, mask) is made
+ * to match what the kernel would have reported for its own sigaction():
+ * bits the kernel drops or glibc adds (SA_RESTORER) are mirrored. */
+static int install(int sig, struct want *w)
+{
+	struct slot *s = &slots[sig];
+	struct want prev = *live(s);
+	struct sigaction k, kn;
+
+	kernel_action(sig, w, &k);
+	/* A handler is published before the kernel can call the trampoline
+	 * for it; SIG_DFL/SIG_IGN after the kernel stops calling it. */
+	if (is_handler(w->handler))
+		publish(s, w);
+	if (ts_real.sigaction(sig, &k, NULL) < 0) {
+		int e = errno;
+		publish(s, &prev);
+		errno = e;
+		return -1;
+	}
+	if (ts_real.sigaction(sig, NULL, &kn) == 0) {
+		int dropped = k.sa_flags & ~kn.sa_flags;
+		int added = kn.sa_flags & ~k.sa_flags;
+		if (k.sa_handler == (void (*)(int))w->handler || k.sa_sigaction == trampoline) {
+			w->mask = kn.sa_mask; /* kernel removed SIGKILL/SIGSTOP */
+			w->flags = (w->flags & ~dropped) | added;
+		} else { /* our own handler carries none of the program's bits */
+			sigdelset(&w->mask, SIGKILL);
+			sigdelset(&w->mask, SIGSTOP);
+			w->flags |= added;
+		}
+		w->restorer = kn.sa_restorer;
+	}
+	publish(s, w);
+	return 0;
+}
+
+static int managed(int sig)
+{
+	/* glibc reserves 32 and 33 (cancellation, setxid) and refuses them;
+	 * SIGKILL and SIGSTOP cannot be caught: pass those straight through. */
+	return sig > 0 && sig < NSIG && sig != SIGKILL && sig != SIGSTOP &&
+	       (sig < 32 || sig >= SIGRTMIN);
+}
+
+/* The logic behind sigaction and every other door of the signal API. */
+int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	if (TS_UNLIKELY(!ts_active))
+		ts_init();
+	if (!ts_active || !managed(sig))
+		return ts_real.sigaction(sig, act, oact);
+
+	sigset_t old;
+	struct want prev, next;
+	int rc = 0, e = 0;
+
+	if (act) { /* read before oact is written: they may alias */
+		next.handler = (void *)act->sa_sigaction;
+		next.mask = act->sa_mask;
+		next.flags = act->sa_flags;
+		next.restorer = NULL;
+	}
+	lock(&old);
+	if (load(sig) < 0) {
+		rc = -1;
+		e = errno;
+	} else {
+		prev = *live(&slots[sig]);
+		if (act && install(sig, &next) < 0) {
+			rc = -1;
+			e = errno;
+		}
+	}
+	unlock(&old);
+	if (rc < 0) {
+		errno = e;
+		return -1;
+	}
+	if (oact) {
+		memset(oact, 0, sizeof *oact);
+		oact->sa_sigaction = (void (*)(int, siginfo_t *, void *))prev.handler;
+		oact->sa_mask = prev.mask;
+		oact->sa_flags = prev.flags;
+		oact->sa_restorer = prev.restorer;
+	}
+	return 0;
+}
+
+TS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	return ts_sigaction(sig, act, oact);
+}
+
+extern int __sigaction(int, const struct sigaction *, struct sigaction *);
+
+TS_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	return ts_sigaction(sig, act, oact);
+}
+
+/* SA_RESETHAND: the program's view becomes SIG_DFL (mask and flags stay,
+ * as the kernel keeps them); where we stripped the flag, reinstall what
+ * SIG_DFL means underneath ourselves. */
+static void one_shot_done(int sig, void *handler)
+{
+	sigset_t old;
+	lock(&old);
+	struct slot *s = &slots[sig];
+	const struct want *cur = live(s);
+	if (cur->handler == handler && (cur->flags & SA_RESETHAND)) {
+		struct want w = *cur;
+		w.handler = (void *)SIG_DFL;
+		if (own_handler(sig)) {
+			struct sigaction k;
+			kernel_action(sig, &w, &k);
+			ts_real.sigaction(sig, &k, NULL);
+		}
+		publish(s, &w);
+	}
+	unlock(&old);
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	const struct want *w = live(&slots[sig]);
+	void *h = w->handler;
+	int flags = w->flags;
+
+	unsigned long seq = ++ts_tsig.hseq;
+	ts_tsig.sig_seq[sig] = seq;
+	if (flags & SA_RESETHAND)
+		one_shot_done(sig, h);
+
+	if (!is_handler(h)) {
+		/* The program switched to SIG_DFL/SIG_IGN while this signal was
+		 * on its way: the kernel already has the new action, so a
+		 * re-raise (blocked until we return) gets the right outcome. */
+		if (h == (void *)SIG_DFL && !own_handler(sig))
+			raise(sig);
+	} else if (flags & SA_SIGINFO) {
+		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+	} else {
+		((void (*)(int))h)(sig);
+	}
+	errno = saved;
+}
+
+/* Called once at load: take SIGPIPE under our care if the program (or what
+ * it inherited) leaves it at SIG_DFL. */
+void ts_signals_init(void)
+{
+	sigset_t old;
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+	if (!own_handler(SIGPIPE))
+		return;
+	lock(&old);
+	if (load(SIGPIPE) == 0) {
+		struct want w = *live(&slots[SIGPIPE]);
+		if (w.handler == (void *)SIG_DFL) {
+			struct sigaction k;
+			kernel_action(SIGPIPE, &w, &k);
+			ts_real.sigaction(SIGPIPE, &k, NULL);
+		}
+	}
+	unlock(&old);
+}
+
+/* For sigpipe.c: emulate the default action of a signal whose SIG_DFL we
+ * replaced with our own handler (terminate the process with it). */
+void ts_signal_default_action(int sig)
+{
+	struct sigaction dfl;
+	sigset_t one;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	ts_real.sigaction(sig, &dfl, NULL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	/* Still here (blocked elsewhere?): put our handler back. */
+	sigset_t old;
+	lock(&old);
+	const struct want *cur = live(&slots[sig]);
+	struct want w = *cur;
+	struct sigaction k;
+	kernel_action(sig, &w, &k);
+	ts_real.sigaction(sig, &k, NULL);
+	unlock(&old);
+}

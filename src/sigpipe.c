@@ -1,0 +1,70 @@
+/* SIGPIPE policy.  While the program's SIGPIPE is SIG_DFL, this handler
+ * sits underneath instead of SIG_IGN: a handler is reset to SIG_DFL by
+ * execve, SIG_IGN would leak into every program it starts.
+ *
+ * tcpsafe protects sockets, not pipes: a child that inherited LD_PRELOAD
+ * and writes into a pipe whose reader left (`yes | head -1`) must still
+ * end by SIGPIPE, or shell loops that rely on it would spin forever.  The
+ * kernel raises a socket's SIGPIPE as SI_USER from the process itself,
+ * right as the write returns; on x86-64 the interrupted context still
+ * holds the syscall's fd argument (rdi survives the syscall), so we can
+ * look at what was written to.  When we cannot tell, we protect. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "tcpsafe.h"
+
+static _Atomic unsigned long swallowed, unseen;
+
+unsigned long ts_sigpipe_count(void) { return atomic_load(&swallowed); }
+
+static int fd_type(long fd)
+{
+	struct stat st;
+	if (fd < 0 || fd > 0x7fffffff || fstat((int)fd, &st) < 0)
+		return 0;
+	return (int)(st.st_mode & S_IFMT);
+}
+
+/* 1 if SIGPIPE certainly came from a write into a pipe, not a socket. */
+static int from_pipe_write(void *ucv)
+{
+#if defined(__x86_64__)
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
+	if (g[REG_RAX] != -EPIPE || ip[-2] != 0x0f || ip[-1] != 0x05)
+		return 0; /* not right after a syscall that failed with EPIPE */
+	if (fd_type(g[REG_RDI]) != S_IFIFO)
+		return 0;
+	/* splice(pipe, off, socket, ...) has the socket in rdx */
+	return fd_type(g[REG_RDX]) != S_IFSOCK;
+#else
+	(void)ucv;
+	return 0;
+#endif
+}
+
+void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	/* kill -PIPE from another process, raise() or sigqueue(): the program
+	 * asked for SIG_DFL, so it gets the default action. */
+	int from_kernel = si && si->si_code == SI_USER && si->si_pid == getpid();
+	if (!from_kernel || from_pipe_write(uc)) {
+		ts_log_signal_debug(sig, "default");
+		ts_signal_default_action(sig);
+		errno = saved;
+		return;
+	}
+	atomic_fetch_add(&swallowed, 1);
+	ts_log_signal_debug(sig, "suppressed");
+	if (ts_tsig.in_write == 0) /* stdio, splice, raw syscall: no line yet */
+		ts_log_sigpipe_unseen(atomic_fetch_add(&unseen, 1) + 1);
+	errno = saved;
+}

@@ -1,0 +1,120 @@
+/* tcpsafe internal interfaces shared by the library's source files.
+ *
+ * Layering (as in socket_wrapper): the exported symbol (e.g. write in io.c)
+ * calls the real function through a typed pointer bound once (bind.c), and
+ * only on failure drops into out-of-line logic (events, signals, fd table).
+ * Everything here is hidden: only interposed names are exported (TS_EXPORT).
+ */
+#ifndef TCPSAFE_H
+#define TCPSAFE_H
+
+#include "autoconfig.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "config.h"
+
+#define TS_EXPORT __attribute__((visibility("default")))
+#define TS_HIDDEN __attribute__((visibility("hidden")))
+#define TS_COLD __attribute__((cold, noinline))
+#define TS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TS_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
+
+/* ---- bind.c: typed pointers to the real functions ---------------------- */
+struct ts_real {
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off_t *, size_t);
+	ssize_t (*read_chk)(int, void *, size_t, size_t);
+	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
+	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*close)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*close_range)(unsigned int, unsigned int, int);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+};
+
+/* Always callable: before binding each pointer holds a lazy stub that binds
+ * that symbol and calls through, so the hot path never tests for NULL. */
+extern struct ts_real ts_real TS_HIDDEN;
+void ts_bind_all(void) TS_HIDDEN;
+
+/* ---- init.c: configuration state, read once ---------------------------- */
+extern struct ts_config ts_cfg TS_HIDDEN;
+extern int ts_active TS_HIDDEN; /* 0 until init done, or when disabled */
+void ts_init(void) TS_HIDDEN;   /* idempotent, async-signal-safe after first run */
+
+/* ---- fdtab.c: peer address remembered per fd --------------------------- */
+struct ts_addr {
+	uint16_t family; /* AF_INET or AF_INET6; 0 = unknown */
+	uint16_t port;   /* network byte order */
+	uint8_t addr[16];
+};
+void ts_fd_remember(int fd, const struct sockaddr *sa, socklen_t len) TS_HIDDEN;
+void ts_fd_forget(int fd) TS_HIDDEN;
+void ts_fd_forget_range(unsigned int lo, unsigned int hi) TS_HIDDEN;
+int ts_fd_peer(int fd, struct ts_addr *out) TS_HIDDEN; /* 1 if known */
+int ts_addr_from_sockaddr(struct ts_addr *out, const struct sockaddr *sa, socklen_t len) TS_HIDDEN;
+
+/* ---- log.c: one-line logfmt records ------------------------------------ */
+enum ts_call {
+	TS_C_READ, TS_C_READV, TS_C_RECV, TS_C_RECVFROM, TS_C_RECVMSG,
+	TS_C_WRITE, TS_C_WRITEV, TS_C_SEND, TS_C_SENDTO, TS_C_SENDMSG,
+	TS_C_SENDFILE, TS_C_ACCEPT, TS_C_ACCEPT4, TS_C_CONNECT,
+	TS_C_UNKNOWN, TS_C__COUNT
+};
+const char *ts_call_name(enum ts_call c) TS_HIDDEN;
+void ts_log_io_event(enum ts_call call, int fd, int err) TS_HIDDEN;
+void ts_log_sigpipe_unseen(unsigned long count) TS_HIDDEN;
+void ts_log_signal_debug(int sig, const char *action) TS_HIDDEN;
+void ts_log_config_warning(const char *var, const char *value, const char *accepted,
+                           const char *using_) TS_HIDDEN;
+void ts_log_flush_suppressed(void) TS_HIDDEN;
+void ts_log_init(void) TS_HIDDEN;
+
+/* ---- io.c: the shared error path of every wrapped I/O call ------------- */
+ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret) TS_HIDDEN;
+
+/* ---- signals.c: per-signal table of what the program asked for --------- */
+void ts_signals_init(void) TS_HIDDEN;
+int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact) TS_HIDDEN;
+void ts_signal_default_action(int sig) TS_HIDDEN;
+/* Per-thread record written by the trampoline: which program handlers ran.
+ * hseq counts program handler runs on this thread; sig_seq[s] is hseq at the
+ * last run of signal s.  A wrapper that notes hseq before a call knows exactly
+ * which handlers ran during it (used by EINTR policy). */
+struct ts_thread_sig {
+	unsigned long hseq;
+	unsigned long sig_seq[NSIG];
+	unsigned int in_write; /* >0 while a wrapped write-family call runs */
+};
+extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
+
+/* ---- sigpipe.c: the SIGPIPE policy ------------------------------------- */
+void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
+unsigned long ts_sigpipe_count(void) TS_HIDDEN;
+
+/* raw syscall helpers that never re-enter our wrappers */
+ssize_t ts_sys_write(int fd, const void *buf, size_t n) TS_HIDDEN;
+int ts_sys_close(int fd) TS_HIDDEN;
+
+#endif
