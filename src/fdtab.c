@@ -22,8 +22,10 @@
 #define NCHUNKS (1u << 14)
 
 struct entry {
-	_Atomic uint32_t seq; /* odd while being written */
-	struct ts_addr a;     /* family 0 = nothing known */
+	_Atomic uint32_t seq;     /* odd while being written */
+	_Atomic uint32_t seen;    /* TS_SEEN_* kinds already logged */
+	_Atomic uint32_t repeats; /* later errors not logged one by one */
+	struct ts_addr a;         /* family 0 = nothing known */
 };
 
 static _Atomic(struct entry *) chunks[NCHUNKS];
@@ -61,6 +63,8 @@ static void store(struct entry *e, const struct ts_addr *a)
 	atomic_store_explicit(&e->seq, s + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	e->a = *a;
+	atomic_store_explicit(&e->seen, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->repeats, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->seq, s + 2, memory_order_release);
 }
 
@@ -101,6 +105,9 @@ void ts_fd_forget(int fd)
 {
 	struct entry *e = slot(fd, 0);
 	if (e && e->a.family) {
+		uint32_t rep = atomic_exchange_explicit(&e->repeats, 0, memory_order_relaxed);
+		if (TS_UNLIKELY(rep))
+			ts_log_repeats(fd, rep);
 		static const struct ts_addr none;
 		store(e, &none);
 	}
@@ -133,5 +140,20 @@ int ts_fd_peer(int fd, struct ts_addr *out)
 		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
 			return out->family != 0;
 	}
+	return 0;
+}
+
+/* One line per kind of error per connection: an unchecked write loop on a
+ * reset socket fails hundreds of times.  Returns 1 the first time kind is
+ * seen on this connection, 0 (and counts a repeat) afterwards, 1 for fds
+ * we know nothing about. */
+int ts_fd_first_event(int fd, uint32_t kind)
+{
+	struct entry *e = slot(fd, 0);
+	if (!e || !e->a.family)
+		return 1;
+	if (!(atomic_fetch_or(&e->seen, kind) & kind))
+		return 1;
+	atomic_fetch_add(&e->repeats, 1);
 	return 0;
 }

@@ -265,16 +265,36 @@ static void put_errno(struct ts_buf *b, int err)
 		ts_put_i64(b, err);
 }
 
-void ts_log_io_event(enum ts_call call, int fd, int err)
+static void put_addresses(struct ts_buf *b, int fd)
 {
-	if (!enabled(TS_L_INFO) || !admit())
-		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	struct ts_addr local, peer;
+	int have_local = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	                 ts_addr_from_sockaddr(&local, (struct sockaddr *)&ss, sl);
+	if (have_local)
+		put_sockaddr_field(b, "local", &local);
+	/* Show the remembered peer only if the socket is still of the same
+	 * family: a different family means the fd number was reused by
+	 * something we did not see. */
+	if (ts_fd_peer(fd, &peer) && (!have_local || local.family == peer.family))
+		put_sockaddr_field(b, "peer", &peer);
+}
+
+void ts_log_io_event(enum ts_call call, int fd, int err)
+{
+	if (!enabled(TS_L_INFO))
+		return;
+	int saved = errno;
+	/* after the first rst and the first epipe of a connection, further
+	 * ones are counted and summed up when it is closed (debug: all) */
+	if (!ts_fd_first_event(fd, err == EPIPE ? TS_SEEN_EPIPE : TS_SEEN_RST) &&
+	    !enabled(TS_L_DEBUG))
+		return;
+	if (!admit())
+		return;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
 
 	line_start(&b, TS_L_INFO, err == EPIPE ? "epipe" : "rst");
 	ts_put_str(&b, " call=");
@@ -282,15 +302,25 @@ void ts_log_io_event(enum ts_call call, int fd, int err)
 	ts_put_str(&b, " fd=");
 	ts_put_i64(&b, fd);
 	put_errno(&b, err);
-	int have_local = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	                 ts_addr_from_sockaddr(&local, (struct sockaddr *)&ss, sl);
-	if (have_local)
-		put_sockaddr_field(&b, "local", &local);
-	/* Show the remembered peer only if the socket is still of the same
-	 * family: a different family means the fd number was reused by
-	 * something we did not see. */
-	if (ts_fd_peer(fd, &peer) && (!have_local || local.family == peer.family))
-		put_sockaddr_field(&b, "peer", &peer);
+	put_addresses(&b, fd);
+	line_end(&b, TS_L_INFO);
+	errno = saved;
+}
+
+/* Summary of the errors not logged one by one, when the fd is closed. */
+void ts_log_repeats(int fd, uint32_t count)
+{
+	if (!enabled(TS_L_INFO) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_INFO, "repeats");
+	ts_put_str(&b, " call=close fd=");
+	ts_put_i64(&b, fd);
+	ts_put_str(&b, " count=");
+	ts_put_u64(&b, count);
+	put_addresses(&b, fd);
 	line_end(&b, TS_L_INFO);
 	errno = saved;
 }

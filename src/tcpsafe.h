@@ -73,6 +73,9 @@ void ts_fd_remember(int fd, const struct sockaddr *sa, socklen_t len) TS_HIDDEN;
 void ts_fd_forget(int fd) TS_HIDDEN;
 void ts_fd_forget_range(unsigned int lo, unsigned int hi) TS_HIDDEN;
 int ts_fd_peer(int fd, struct ts_addr *out) TS_HIDDEN; /* 1 if known */
+#define TS_SEEN_RST 1u
+#define TS_SEEN_EPIPE 2u
+int ts_fd_first_event(int fd, uint32_t kind) TS_HIDDEN;
 int ts_addr_from_sockaddr(struct ts_addr *out, const struct sockaddr *sa, socklen_t len) TS_HIDDEN;
 
 /* ---- log.c: one-line logfmt records ------------------------------------ */
@@ -85,6 +88,7 @@ enum ts_call {
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;
 void ts_log_io_event(enum ts_call call, int fd, int err) TS_HIDDEN;
 void ts_log_sigpipe_unseen(unsigned long count) TS_HIDDEN;
+void ts_log_repeats(int fd, uint32_t count) TS_HIDDEN;
 void ts_log_signal_debug(int sig, const char *action) TS_HIDDEN;
 void ts_log_config_warning(const char *var, const char *value, const char *accepted,
                            const char *using_) TS_HIDDEN;
