@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpsafe.h"
@@ -19,9 +20,12 @@ TS_COLD ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret)
 {
 	int err = errno;
 	if (err == EPIPE || err == ECONNRESET) {
+		struct stat st;
 		if (!ts_active)
 			ts_init(); /* error before our constructor ran */
-		if (ts_active)
+		/* a vanished client is a socket event; a pipe reader that left
+		 * (`prog | head`) is not news for anyone */
+		if (ts_active && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
 			ts_log_io_event(call, fd, err);
 	}
 	errno = err;

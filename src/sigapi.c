@@ -106,7 +106,7 @@ TS_EXPORT handler_t sigset(int sig, handler_t h)
 	sigset_t one, oldmask;
 
 	sigemptyset(&one);
-	if (h == SIG_ERR || sigaddset(&one, sig) < 0) {
+	if (sigaddset(&one, sig) < 0) { /* glibc accepts SIG_ERR here */
 		errno = EINVAL;
 		return SIG_ERR;
 	}

@@ -38,6 +38,9 @@ struct slot {
 };
 
 static struct slot slots[NSIG];
+/* sa_flags bits the kernel keeps (Linux >= 5.11 drops unknown ones); learnt
+ * once, so the program's view of a SIG_DFL we replaced matches. */
+static int kernel_keeps = ~0;
 static atomic_flag table_lock = ATOMIC_FLAG_INIT;
 
 static void lock(sigset_t *old)
@@ -162,7 +165,7 @@ static int install(int sig, struct want *w)
 		} else { /* our own handler carries none of the program's bits */
 			sigdelset(&w->mask, SIGKILL);
 			sigdelset(&w->mask, SIGSTOP);
-			w->flags |= added;
+			w->flags = (w->flags & kernel_keeps) | added;
 		}
 		w->restorer = kn.sa_restorer;
 	}
@@ -256,6 +259,8 @@ static void one_shot_done(int sig, void *handler)
 	unlock(&old);
 }
 
+/* errno is restored before the program's handler runs, not after: without
+ * tcpsafe nothing restores it, and a program may see what its handler set. */
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -268,18 +273,19 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	if (flags & SA_RESETHAND)
 		one_shot_done(sig, h);
 
+	errno = saved;
 	if (!is_handler(h)) {
 		/* The program switched to SIG_DFL/SIG_IGN while this signal was
 		 * on its way: the kernel already has the new action, so a
 		 * re-raise (blocked until we return) gets the right outcome. */
 		if (h == (void *)SIG_DFL && !own_handler(sig))
 			raise(sig);
+		errno = saved;
 	} else if (flags & SA_SIGINFO) {
 		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
 	} else {
 		((void (*)(int))h)(sig);
 	}
-	errno = saved;
 }
 
 /* Called once at load: take SIGPIPE under our care if the program (or what
@@ -294,7 +300,13 @@ void ts_signals_init(void)
 	if (load(SIGPIPE) == 0) {
 		struct want w = *live(&slots[SIGPIPE]);
 		if (w.handler == (void *)SIG_DFL) {
-			struct sigaction k;
+			struct sigaction k, probe;
+			memset(&probe, 0, sizeof probe);
+			probe.sa_handler = SIG_DFL;
+			probe.sa_flags = ~0;
+			if (ts_real.sigaction(SIGPIPE, &probe, NULL) == 0 &&
+			    ts_real.sigaction(SIGPIPE, NULL, &probe) == 0)
+				kernel_keeps = probe.sa_flags;
 			kernel_action(SIGPIPE, &w, &k);
 			ts_real.sigaction(SIGPIPE, &k, NULL);
 		}
