@@ -338,6 +338,37 @@ START_TEST(fd2_socket_gets_nothing_syslog_gets_the_lines)
 }
 END_TEST
 
+/* A daemon closed stderr and fd 2 now holds its data file: our lines go
+ * to syslog, the file keeps exactly what the program wrote. */
+START_TEST(fd2_reused_by_a_data_file_is_not_written)
+{
+	char sockpath[256], env1[300], data[256], ps[16];
+	int sl = bind_dgram(sockpath, sizeof sockpath);
+	snprintf(env1, sizeof env1, "TCPSAFE_SYSLOG_SOCKET=%s", sockpath);
+	struct proc srv, cli;
+	char *sargv[] = {EXAMPLE("close_server"), "-n", "1", NULL};
+	proc_start(&srv, WITHOUT, sargv, NULL);
+	int port = proc_port(&srv);
+	ck_assert_int_gt(port, 0);
+	snprintf(ps, sizeof ps, "%d", port);
+	tmp_path(data, sizeof data, "data");
+	char *cargv[] = {HELPER("fd2reuse"), data, ps, NULL};
+	const char *extra[] = {env1, NULL};
+	proc_start(&cli, WITH, cargv, extra);
+	assert_exit(&cli, 0);
+	assert_exit(&srv, 0);
+	slurp(data, errbuf, BIG);
+	ck_assert_str_eq(errbuf, "DATA\nEND\n");
+	ck_assert_int_ge(drain_dgrams(sl, logbuf, BIG), 1);
+	ck_assert_msg(strstr(logbuf, "event=rst") || strstr(logbuf, "event=epipe"), "%s", logbuf);
+	close(sl);
+	unlink(sockpath);
+	unlink(data);
+	unlink(cli.err);
+	unlink(srv.err);
+}
+END_TEST
+
 START_TEST(syslog_destination)
 {
 	char sockpath[256], env1[300];
@@ -578,7 +609,8 @@ static Suite *suite(void)
 		             writer_client_dies_without, writer_client_errors_with, NULL}},
 		{"threads", {threaded_server_dies_without, threaded_server_survives_with_untorn_log, NULL}},
 		{"switches", {disable_restores_the_failure, sigpipe_default_restores_the_failure, NULL}},
-		{"log", {fd2_socket_gets_nothing_syslog_gets_the_lines, syslog_destination,
+		{"log", {fd2_socket_gets_nothing_syslog_gets_the_lines,
+		         fd2_reused_by_a_data_file_is_not_written, syslog_destination,
 		         log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
