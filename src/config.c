@@ -72,7 +72,7 @@ int ts_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 		if (*s < '0' || *s > '9')
 			return -1;
 		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
@@ -81,12 +81,16 @@ int ts_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* An absolute path that fits (with its NUL) in pathsz bytes.  Relative
- * paths are refused: the program may chdir() and we open per line. */
+ * paths are refused: the program may chdir() and we open per line.  A
+ * trailing space or a control character is a typing accident, not a name. */
 int ts_parse_abs_path(const char *s, char *path, size_t pathsz)
 {
 	size_t n = strlen(s);
-	if (s[0] != '/' || n >= pathsz)
+	if (s[0] != '/' || n >= pathsz || s[n - 1] == ' ' || s[n - 1] == '\t')
 		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -1;
 	memcpy(path, s, n + 1);
 	return 0;
 }

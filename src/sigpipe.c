@@ -7,8 +7,9 @@
  * end by SIGPIPE, or shell loops that rely on it would spin forever.  The
  * kernel raises a socket's SIGPIPE as SI_USER from the process itself,
  * right as the write returns; on x86-64 the interrupted context still
- * holds the syscall's fd argument (rdi survives the syscall), so we can
- * look at what was written to.  When we cannot tell, we protect. */
+ * holds the syscall's result and fd argument (rdi survives the syscall),
+ * so we can look at what was written to.  When we cannot tell (other
+ * architectures), we protect. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -31,22 +32,27 @@ static int fd_type(long fd)
 	return (int)(st.st_mode & S_IFMT);
 }
 
-/* 1 if SIGPIPE certainly came from a write into a pipe, not a socket. */
-static int from_pipe_write(void *ucv)
+/* Should this SIGPIPE be swallowed?  On x86-64 the interrupted context
+ * tells: a socket's SIGPIPE is delivered as the write-family syscall
+ * returns -EPIPE, with the fd still in rdi (splice: the output fd in rdx).
+ * Anything else (kill(getpid()), a pipe reader gone, a SIGPIPE held
+ * blocked and released later) gets the default action, as without us.
+ * Elsewhere we cannot tell, and protect. */
+static int from_socket_write(void *ucv)
 {
 #if defined(__x86_64__)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
 	if (g[REG_RAX] != -EPIPE || ip[-2] != 0x0f || ip[-1] != 0x05)
-		return 0; /* not right after a syscall that failed with EPIPE */
-	if (fd_type(g[REG_RDI]) != S_IFIFO)
 		return 0;
-	/* splice(pipe, off, socket, ...) has the socket in rdx */
-	return fd_type(g[REG_RDX]) != S_IFSOCK;
+	int t = fd_type(g[REG_RDI]);
+	if (t == S_IFIFO)
+		return fd_type(g[REG_RDX]) == S_IFSOCK;
+	return t == S_IFSOCK;
 #else
 	(void)ucv;
-	return 0;
+	return 1;
 #endif
 }
 
@@ -56,7 +62,7 @@ void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc)
 	/* kill -PIPE from another process, raise() or sigqueue(): the program
 	 * asked for SIG_DFL, so it gets the default action. */
 	int from_kernel = si && si->si_code == SI_USER && si->si_pid == getpid();
-	if (!from_kernel || from_pipe_write(uc)) {
+	if (!from_kernel || !from_socket_write(uc)) {
 		ts_log_signal_debug(sig, "default");
 		ts_signal_default_action(sig);
 		errno = saved;
