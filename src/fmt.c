@@ -71,11 +71,20 @@ static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 
 void ts_put_time_utc(struct ts_buf *b, int64_t sec, long nsec)
 {
+	/* real clocks stay far inside this; clamp so nothing can overflow */
+	if (sec < -62135596800LL) /* 0001-01-01 */
+		sec = -62135596800LL;
+	if (sec > 253402300799LL) /* 9999-12-31T23:59:59 */
+		sec = 253402300799LL;
+	if (nsec < 0 || nsec > 999999999)
+		nsec = 0;
 	int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
 	int64_t rem = sec - days * 86400;
 	int64_t y;
 	unsigned m, d;
 	civil(days, &y, &m, &d);
+	for (int64_t p = 1000; p > 1 && y < p; p /= 10)
+		ts_put_char(b, '0');
 	ts_put_i64(b, y);
 	ts_put_char(b, '-');
 	put_2(b, m);
