@@ -601,6 +601,31 @@ START_TEST(launcher_runs_the_demo_server)
 }
 END_TEST
 
+/* Calls that arrive before our constructor: another preloaded library's
+ * constructor writes and installs a handler; then the program is still
+ * protected. */
+START_TEST(calls_before_our_constructor)
+{
+	struct proc s;
+	char line[256];
+	const char *extra[] = {"LD_PRELOAD=" LIBPATH ":" TS_BUILDDIR "/tests/helpers/.libs/libearly.so",
+	                       NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	proc_start(&s, WITHOUT, argv, extra);
+	ck_assert_int_eq(proc_read_line(&s, "early: write ok", line, sizeof line, 5000), 0);
+	ck_assert_int_eq(proc_read_line(&s, "early: handler", line, sizeof line, 5000), 0);
+	ck_assert_str_eq(line, "early: handler ok");
+	int port = proc_port(&s);
+	ck_assert_int_gt(port, 0);
+	int ports[4];
+	ck_assert_int_eq(attack(port, 1, 1, ports, 4), 1);
+	assert_exit(&s, 0);
+	slurp(s.err, errbuf, BIG);
+	assert_logged_peer(errbuf, port, ports[0]);
+	unlink(s.err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("integration");
@@ -618,7 +643,7 @@ static Suite *suite(void)
 		         log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
-		                  signal_readback_identical, NULL}},
+		                  signal_readback_identical, calls_before_our_constructor, NULL}},
 		{"launcher", {launcher_basics, launcher_prepends_and_sets_variables,
 		              launcher_runs_the_demo_server, NULL}},
 	};
