@@ -265,6 +265,10 @@ static void put_errno(struct ts_buf *b, int err)
 		ts_put_i64(b, err);
 }
 
+/* local from getsockname; peer from getpeername while it still works,
+ * else the remembered one, and only if the socket is still of that family:
+ * a different family means the fd number was reused by something we did
+ * not see.  Never a guess. */
 static void put_addresses(struct ts_buf *b, int fd)
 {
 	struct sockaddr_storage ss;
@@ -272,13 +276,16 @@ static void put_addresses(struct ts_buf *b, int fd)
 	struct ts_addr local, peer;
 	int have_local = getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	                 ts_addr_from_sockaddr(&local, (struct sockaddr *)&ss, sl);
-	if (have_local)
-		put_sockaddr_field(b, "local", &local);
-	/* Show the remembered peer only if the socket is still of the same
-	 * family: a different family means the fd number was reused by
-	 * something we did not see. */
-	if (ts_fd_peer(fd, &peer) && (!have_local || local.family == peer.family))
+	if (!have_local)
+		return;
+	put_sockaddr_field(b, "local", &local);
+	sl = sizeof ss;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ts_addr_from_sockaddr(&peer, (struct sockaddr *)&ss, sl))
+			put_sockaddr_field(b, "peer", &peer);
+	} else if (ts_fd_peer(fd, &peer) && local.family == peer.family) {
 		put_sockaddr_field(b, "peer", &peer);
+	}
 }
 
 void ts_log_io_event(enum ts_call call, int fd, int err)

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -44,7 +45,8 @@ static int from_socket_write(void *ucv)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
-	if (g[REG_RAX] != -EPIPE || ip[-2] != 0x0f || ip[-1] != 0x05)
+	if (g[REG_RAX] != -EPIPE || ((uintptr_t)ip & 0xfff) < 2 || ip[-2] != 0x0f ||
+	    ip[-1] != 0x05)
 		return 0;
 	int t = fd_type(g[REG_RDI]);
 	if (t == S_IFIFO)

@@ -369,6 +369,25 @@ START_TEST(fd2_reused_by_a_data_file_is_not_written)
 }
 END_TEST
 
+/* An fd number reused behind our back must not carry the old peer. */
+START_TEST(reused_fd_never_shows_a_stale_peer)
+{
+	char out[512];
+	char *argv[] = {HELPER("stalepeer"), NULL};
+	struct proc p;
+	proc_start(&p, WITH, argv, NULL);
+	ck_assert_int_eq(proc_read_line(&p, "old peer port ", out, sizeof out, 5000), 0);
+	int port = atoi(out + strlen("old peer port "));
+	assert_exit(&p, 0);
+	slurp(p.err, errbuf, BIG);
+	ck_assert_msg(count_lines_with(errbuf, "event=epipe call=write") == 1, "%s", errbuf);
+	char old[64];
+	snprintf(old, sizeof old, ":%d", port);
+	ck_assert_msg(!strstr(errbuf, "peer="), "stale peer (old port %d) in: %s", port, errbuf);
+	unlink(p.err);
+}
+END_TEST
+
 START_TEST(syslog_destination)
 {
 	char sockpath[256], env1[300];
@@ -639,7 +658,8 @@ static Suite *suite(void)
 		{"threads", {threaded_server_dies_without, threaded_server_survives_with_untorn_log, NULL}},
 		{"switches", {disable_restores_the_failure, sigpipe_default_restores_the_failure, NULL}},
 		{"log", {fd2_socket_gets_nothing_syslog_gets_the_lines,
-		         fd2_reused_by_a_data_file_is_not_written, syslog_destination,
+		         fd2_reused_by_a_data_file_is_not_written, reused_fd_never_shows_a_stale_peer,
+		         syslog_destination,
 		         log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
