@@ -37,7 +37,9 @@ static int bad_signal(int sig, handler_t h)
 	return 0;
 }
 
-static handler_t bsd_semantics(int sig, handler_t h)
+/* Install h with a mask of just sig (or nothing) and these flags; return
+ * the previous handler, as glibc's signal() family does. */
+static handler_t install_simple(int sig, handler_t h, int mask_self, int flags)
 {
 	struct sigaction act, old;
 	if (bad_signal(sig, h))
@@ -45,25 +47,23 @@ static handler_t bsd_semantics(int sig, handler_t h)
 	memset(&act, 0, sizeof act);
 	act.sa_handler = h;
 	sigemptyset(&act.sa_mask);
-	sigaddset(&act.sa_mask, sig);
-	act.sa_flags = (atomic_load(&intr_set) & bit(sig)) ? 0 : SA_RESTART;
+	if (mask_self)
+		sigaddset(&act.sa_mask, sig);
+	act.sa_flags = flags;
 	if (ts_sigaction(sig, &act, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
 }
 
+static handler_t bsd_semantics(int sig, handler_t h)
+{
+	int restart = !(atomic_load(&intr_set) & bit(sig));
+	return install_simple(sig, h, 1, restart ? SA_RESTART : 0);
+}
+
 static handler_t sysv_semantics(int sig, handler_t h)
 {
-	struct sigaction act, old;
-	if (bad_signal(sig, h))
-		return SIG_ERR;
-	memset(&act, 0, sizeof act);
-	act.sa_handler = h;
-	sigemptyset(&act.sa_mask);
-	act.sa_flags = SA_RESETHAND | SA_NODEFER | SA_INTERRUPT;
-	if (ts_sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
+	return install_simple(sig, h, 0, SA_RESETHAND | SA_NODEFER | SA_INTERRUPT);
 }
 
 TS_EXPORT handler_t signal(int sig, handler_t h) { return bsd_semantics(sig, h); }
