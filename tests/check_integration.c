@@ -104,7 +104,8 @@ static void server_without(const char *prog, int count, int parallel)
 	unlink(s.err);
 }
 
-static void server_with(const char *prog, int rounds, int count, int parallel, const char *extra_env)
+static void server_with(const char *prog, int rounds, int count, int parallel, const char *env1,
+                        const char *env2)
 {
 	struct proc s;
 	char n[16], logenv[300], line[128], want[32];
@@ -115,7 +116,7 @@ static void server_with(const char *prog, int rounds, int count, int parallel, c
 	char logpath[256];
 	snprintf(logpath, sizeof logpath, "%s", s.log);
 	snprintf(logenv, sizeof logenv, "TCPSAFE_LOG=%s", logpath);
-	const char *extra[] = {logenv, extra_env, NULL};
+	const char *extra[] = {logenv, env1, env2, NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
 	ck_assert_int_gt(port, 0);
@@ -133,6 +134,8 @@ static void server_with(const char *prog, int rounds, int count, int parallel, c
 	int nl;
 	char bad[2048];
 	ck_assert_msg(all_lines_well_formed(logbuf, &nl, bad, sizeof bad), "malformed line: %s", bad);
+	if (env2) /* the concurrent debug run must really have produced volume */
+		ck_assert_msg(nl > 1000, "only %d lines", nl);
 	unlink(logpath);
 	unlink(s.err);
 }
@@ -145,7 +148,7 @@ END_TEST
 
 START_TEST(sigpipe_server_survives_with)
 {
-	server_with(EXAMPLE("sigpipe_server"), 3, 1, 1, NULL);
+	server_with(EXAMPLE("sigpipe_server"), 3, 1, 1, NULL, NULL);
 }
 END_TEST
 
@@ -157,7 +160,7 @@ END_TEST
 
 START_TEST(dfl_server_survives_with)
 {
-	server_with(EXAMPLE("dfl_server"), 2, 1, 1, NULL);
+	server_with(EXAMPLE("dfl_server"), 2, 1, 1, NULL, NULL);
 }
 END_TEST
 
@@ -167,10 +170,12 @@ START_TEST(threaded_server_dies_without)
 }
 END_TEST
 
-/* 16 threads logging at once, no rate limit: no line may tear. */
+/* 16 threads logging every error at once, no rate limit: no line may
+ * tear. */
 START_TEST(threaded_server_survives_with_untorn_log)
 {
-	server_with(EXAMPLE("threaded_server"), 2, 16, 16, "TCPSAFE_LOG_RATE=0");
+	server_with(EXAMPLE("threaded_server"), 2, 16, 16, "TCPSAFE_LOG_RATE=0",
+	            "TCPSAFE_LOG_LEVEL=debug");
 }
 END_TEST
 
