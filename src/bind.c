@@ -26,6 +26,8 @@
 extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+extern int __poll_chk(struct pollfd *, nfds_t, int, size_t);
+extern int __ppoll_chk(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t);
 
 static TS_TLS int binding; /* >0 while this thread is inside dlsym */
 
@@ -86,6 +88,76 @@ static int sys_close_range(unsigned a, unsigned b, int f)
 	return -1;
 #endif
 }
+static int sys_ppoll(struct pollfd *f, nfds_t n, const struct timespec *t, const sigset_t *m)
+{
+	return (int)syscall(SYS_ppoll, f, n, t, m, _NSIG / 8);
+}
+static int sys_poll(struct pollfd *f, nfds_t n, int ms)
+{
+	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	return sys_ppoll(f, n, ms < 0 ? NULL : &t, NULL);
+}
+static int sys_poll_chk(struct pollfd *f, nfds_t n, int ms, size_t cap)
+{
+	if (cap / sizeof *f < n)
+		abort();
+	return sys_poll(f, n, ms);
+}
+static int sys_ppoll_chk(struct pollfd *f, nfds_t n, const struct timespec *t, const sigset_t *m,
+                         size_t cap)
+{
+	if (cap / sizeof *f < n)
+		abort();
+	return sys_ppoll(f, n, t, m);
+}
+static int sys_pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+                       const sigset_t *m)
+{
+	struct timespec tc, *tp = NULL;
+	struct { const sigset_t *ss; size_t len; } sm = {m, _NSIG / 8};
+	if (t) {
+		tc = *t;
+		tp = &tc;
+	}
+	return (int)syscall(SYS_pselect6, n, r, w, e, tp, m ? &sm : NULL);
+}
+static int sys_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	struct timespec t;
+	if (!tv)
+		return sys_pselect(n, r, w, e, NULL, NULL);
+	t.tv_sec = tv->tv_sec;
+	t.tv_nsec = tv->tv_usec * 1000;
+	return sys_pselect(n, r, w, e, &t, NULL);
+}
+static int sys_epoll_pwait(int fd, struct epoll_event *ev, int max, int ms, const sigset_t *m)
+{
+	return (int)syscall(SYS_epoll_pwait, fd, ev, max, ms, m, _NSIG / 8);
+}
+static int sys_epoll_wait(int fd, struct epoll_event *ev, int max, int ms)
+{
+	return sys_epoll_pwait(fd, ev, max, ms, NULL);
+}
+static int sys_clock_nanosleep(clockid_t c, int f, const struct timespec *t, struct timespec *r)
+{
+	return syscall(SYS_clock_nanosleep, c, f, t, r) < 0 ? errno : 0;
+}
+static int sys_nanosleep(const struct timespec *t, struct timespec *r)
+{
+	int e = sys_clock_nanosleep(CLOCK_REALTIME, 0, t, r);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+static int sys_sigsuspend(const sigset_t *m) { return (int)syscall(SYS_rt_sigsuspend, m, _NSIG / 8); }
+static int sys_pause(void)
+{
+	sigset_t cur;
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	return sys_sigsuspend(&cur);
+}
 static int sys_sigaction(int s, const struct sigaction *a, struct sigaction *o)
 {
 	(void)s, (void)a, (void)o; /* needs libc's restorer: no raw fallback */
@@ -105,7 +177,9 @@ struct binding {
 enum {
 	B_READ, B_READV, B_RECV, B_RECVFROM, B_RECVMSG, B_WRITE, B_WRITEV, B_SEND, B_SENDTO,
 	B_SENDMSG, B_SENDFILE, B_SENDFILE64, B_READ_CHK, B_RECV_CHK, B_RECVFROM_CHK, B_ACCEPT,
-	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B__COUNT
+	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B_POLL, B_PPOLL,
+	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
+	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
 	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
@@ -133,6 +207,21 @@ static const struct binding table[B__COUNT] = {
 	[B_CLOSE_RANGE] = {"close_range", FIELD(close_range), (void *)close_range,
 	                   (void *)sys_close_range},
 	[B_SIGACTION] = {"sigaction", FIELD(sigaction), (void *)sigaction, (void *)sys_sigaction},
+	[B_POLL] = {"poll", FIELD(poll), (void *)poll, (void *)sys_poll},
+	[B_PPOLL] = {"ppoll", FIELD(ppoll), (void *)ppoll, (void *)sys_ppoll},
+	[B_POLL_CHK] = {"__poll_chk", FIELD(poll_chk), (void *)__poll_chk, (void *)sys_poll_chk},
+	[B_PPOLL_CHK] = {"__ppoll_chk", FIELD(ppoll_chk), (void *)__ppoll_chk, (void *)sys_ppoll_chk},
+	[B_SELECT] = {"select", FIELD(select), (void *)select, (void *)sys_select},
+	[B_PSELECT] = {"pselect", FIELD(pselect), (void *)pselect, (void *)sys_pselect},
+	[B_EPOLL_WAIT] = {"epoll_wait", FIELD(epoll_wait), (void *)epoll_wait, (void *)sys_epoll_wait},
+	[B_EPOLL_PWAIT] = {"epoll_pwait", FIELD(epoll_pwait), (void *)epoll_pwait,
+	                   (void *)sys_epoll_pwait},
+	[B_NANOSLEEP] = {"nanosleep", FIELD(nanosleep), (void *)nanosleep, (void *)sys_nanosleep},
+	[B_CLOCK_NANOSLEEP] = {"clock_nanosleep", FIELD(clock_nanosleep), (void *)clock_nanosleep,
+	                       (void *)sys_clock_nanosleep},
+	[B_PAUSE] = {"pause", FIELD(pause), (void *)pause, (void *)sys_pause},
+	[B_SIGSUSPEND] = {"sigsuspend", FIELD(sigsuspend), (void *)sigsuspend,
+	                  (void *)sys_sigsuspend},
 };
 
 static void refuse(const char *name)
@@ -207,6 +296,26 @@ LAZY(B_DUP2, dup2, int, (int a, int b), (a, b))
 LAZY(B_DUP3, dup3, int, (int a, int b, int c), (a, b, c))
 LAZY(B_CLOSE_RANGE, close_range, int, (unsigned a, unsigned b, int c), (a, b, c))
 LAZY(B_SIGACTION, sigaction, int, (int a, const struct sigaction *b, struct sigaction *c), (a, b, c))
+LAZY(B_POLL, poll, int, (struct pollfd *a, nfds_t b, int c), (a, b, c))
+LAZY(B_PPOLL, ppoll, int, (struct pollfd *a, nfds_t b, const struct timespec *c, const sigset_t *d),
+     (a, b, c, d))
+LAZY(B_POLL_CHK, poll_chk, int, (struct pollfd *a, nfds_t b, int c, size_t d), (a, b, c, d))
+LAZY(B_PPOLL_CHK, ppoll_chk, int,
+     (struct pollfd *a, nfds_t b, const struct timespec *c, const sigset_t *d, size_t e),
+     (a, b, c, d, e))
+LAZY(B_SELECT, select, int, (int a, fd_set *b, fd_set *c, fd_set *d, struct timeval *e),
+     (a, b, c, d, e))
+LAZY(B_PSELECT, pselect, int,
+     (int a, fd_set *b, fd_set *c, fd_set *d, const struct timespec *e, const sigset_t *f),
+     (a, b, c, d, e, f))
+LAZY(B_EPOLL_WAIT, epoll_wait, int, (int a, struct epoll_event *b, int c, int d), (a, b, c, d))
+LAZY(B_EPOLL_PWAIT, epoll_pwait, int,
+     (int a, struct epoll_event *b, int c, int d, const sigset_t *e), (a, b, c, d, e))
+LAZY(B_NANOSLEEP, nanosleep, int, (const struct timespec *a, struct timespec *b), (a, b))
+LAZY(B_CLOCK_NANOSLEEP, clock_nanosleep, int,
+     (clockid_t a, int b, const struct timespec *c, struct timespec *d), (a, b, c, d))
+LAZY(B_PAUSE, pause, int, (void), ())
+LAZY(B_SIGSUSPEND, sigsuspend, int, (const sigset_t *a), (a))
 
 struct ts_real ts_real = {
 	.read = lazy_read, .readv = lazy_readv, .recv = lazy_recv, .recvfrom = lazy_recvfrom,
@@ -215,5 +324,9 @@ struct ts_real ts_real = {
 	.sendfile64 = lazy_sendfile64, .read_chk = lazy_read_chk, .recv_chk = lazy_recv_chk,
 	.recvfrom_chk = lazy_recvfrom_chk, .accept = lazy_accept, .accept4 = lazy_accept4,
 	.connect = lazy_connect, .close = lazy_close, .dup2 = lazy_dup2, .dup3 = lazy_dup3,
-	.close_range = lazy_close_range, .sigaction = lazy_sigaction,
+	.close_range = lazy_close_range, .sigaction = lazy_sigaction, .poll = lazy_poll,
+	.ppoll = lazy_ppoll, .poll_chk = lazy_poll_chk, .ppoll_chk = lazy_ppoll_chk,
+	.select = lazy_select, .pselect = lazy_pselect, .epoll_wait = lazy_epoll_wait,
+	.epoll_pwait = lazy_epoll_pwait, .nanosleep = lazy_nanosleep,
+	.clock_nanosleep = lazy_clock_nanosleep, .pause = lazy_pause, .sigsuspend = lazy_sigsuspend,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fmt.h"
 
 static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
 
@@ -59,6 +60,98 @@ int ts_parse_sigpipe(const char *s, enum ts_sigpipe_mode *out)
 	if (i < 0)
 		return -1;
 	*out = (enum ts_sigpipe_mode)i;
+	return 0;
+}
+
+int ts_parse_eintr(const char *s, enum ts_eintr_mode *out)
+{
+	static const char *const words[] = {"retry", "strict", "pass", NULL};
+	int i = word_index(s, words);
+	if (i < 0)
+		return -1;
+	*out = (enum ts_eintr_mode)i;
+	return 0;
+}
+
+int ts_parse_accept(const char *s, enum ts_accept_mode *out)
+{
+	static const char *const words[] = {"retry", "pass", NULL};
+	int i = word_index(s, words);
+	if (i < 0)
+		return -1;
+	*out = (enum ts_accept_mode)i;
+	return 0;
+}
+
+/* Does s[0..n) equal word, ignoring ASCII case? */
+static int span_eq(const char *s, size_t n, const char *word)
+{
+	size_t i = 0;
+	for (; i < n && word[i]; i++)
+		if (lower((unsigned char)s[i]) != lower((unsigned char)word[i]))
+			return 0;
+	return i == n && word[i] == '\0';
+}
+
+static int span_number(const char *s, size_t n, unsigned long max, unsigned long *out)
+{
+	char tmp[24];
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return ts_parse_ulong(tmp, max, out);
+}
+
+/* One signal: returns its number, or -1. */
+static int parse_signal(const char *s, size_t n, int rtmin, int rtmax)
+{
+	unsigned long v;
+	if (n >= 3 && span_eq(s, 3, "sig")) {
+		s += 3;
+		n -= 3;
+	}
+	if (n >= 5 && (span_eq(s, 5, "rtmin") || span_eq(s, 5, "rtmax"))) {
+		int base = span_eq(s, 5, "rtmin") ? rtmin : rtmax;
+		if (n == 5)
+			return base;
+		if (n > 6 && ((base == rtmin && s[5] == '+') || (base == rtmax && s[5] == '-')) &&
+		    span_number(s + 6, n - 6, 64, &v) == 0) {
+			long sig = base == rtmin ? base + (long)v : base - (long)v;
+			return sig >= rtmin && sig <= rtmax ? (int)sig : -1;
+		}
+		return -1;
+	}
+	if (n > 0 && s[0] >= '0' && s[0] <= '9')
+		return span_number(s, n, 64, &v) == 0 && v >= 1 ? (int)v : -1;
+	for (int sig = 1; sig < 32; sig++) {
+		const char *name = ts_signal_name(sig);
+		if (name && span_eq(s, n, name + 3))
+			return sig;
+	}
+	return -1;
+}
+
+int ts_parse_sigset(const char *s, int rtmin, int rtmax, unsigned long long *out)
+{
+	unsigned long long set = 0;
+	if (word_eq(s, "none")) {
+		*out = 0;
+		return 0;
+	}
+	if (*s == '\0')
+		return -1;
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		int sig = parse_signal(s, n, rtmin, rtmax);
+		if (sig < 1 || sig > 64)
+			return -1;
+		set |= TS_SIGBIT(sig);
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	*out = set;
 	return 0;
 }
 
@@ -118,6 +211,9 @@ void ts_config_defaults(struct ts_config *c)
 	c->level = TS_L_INFO;
 	c->log_rate = 100;
 	memcpy(c->syslog_path, "/dev/log", sizeof "/dev/log");
+	c->eintr = TS_EINTR_RETRY;
+	c->eintr_pass = TS_EINTR_PASS_DEFAULT;
+	c->accept = TS_ACCEPT_RETRY;
 }
 
 static void warn(struct ts_config *c, const char *var, const char *value, const char *accepted,
@@ -128,6 +224,11 @@ static void warn(struct ts_config *c, const char *var, const char *value, const 
 }
 
 void ts_config_load(struct ts_config *c, ts_getenv_fn get)
+{
+	ts_config_load_rt(c, get, 34, 64);
+}
+
+void ts_config_load_rt(struct ts_config *c, ts_getenv_fn get, int rtmin, int rtmax)
 {
 	const char *v;
 
@@ -147,4 +248,12 @@ void ts_config_load(struct ts_config *c, ts_getenv_fn get)
 	    ts_parse_abs_path(v, c->syslog_path, sizeof c->syslog_path) < 0)
 		warn(c, "TCPSAFE_SYSLOG_SOCKET", v, "an absolute socket path shorter than 108 bytes",
 		     "/dev/log");
+	if ((v = get("TCPSAFE_EINTR")) && ts_parse_eintr(v, &c->eintr) < 0)
+		warn(c, "TCPSAFE_EINTR", v, "retry, strict, pass", "retry");
+	if ((v = get("TCPSAFE_EINTR_PASS")) && ts_parse_sigset(v, rtmin, rtmax, &c->eintr_pass) < 0)
+		warn(c, "TCPSAFE_EINTR_PASS", v,
+		     "none, or a comma-separated list of signals: TERM or SIGTERM, 15, RTMIN+N, RTMAX-N",
+		     "ALRM,VTALRM,INT,TERM,QUIT");
+	if ((v = get("TCPSAFE_ACCEPT")) && ts_parse_accept(v, &c->accept) < 0)
+		warn(c, "TCPSAFE_ACCEPT", v, "retry, pass", "retry");
 }

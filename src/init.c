@@ -22,7 +22,7 @@ void ts_init(void)
 	if (!atomic_compare_exchange_strong(&state, &expect, 1))
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
-	ts_config_load(&ts_cfg, env);
+	ts_config_load_rt(&ts_cfg, env, SIGRTMIN, SIGRTMAX);
 	if (!ts_cfg.disable) {
 		ts_log_init();
 		for (int i = 0; i < ts_cfg.nwarn; i++)

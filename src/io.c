@@ -1,8 +1,9 @@
-/* The I/O wrappers.  Success path: one indirect call through the bound
- * pointer and one predicted branch (write-family calls also mark the
- * thread, one TLS increment each way, so the SIGPIPE handler can tell a
- * signal from a call we see from one raised by stdio or splice).  All
- * error handling lives out of line in ts_io_failed. */
+/* The I/O wrappers.  Success path: one TLS load (the handler count, for
+ * the EINTR policy), one indirect call through the bound pointer and one
+ * predicted branch; write-family calls also mark the thread, one TLS
+ * increment each way, so the SIGPIPE handler can tell a call we see from
+ * stdio or splice.  All error handling lives out of line: logging of
+ * EPIPE/ECONNRESET, and the EINTR retry decision. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -16,9 +17,9 @@ extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
-TS_COLD ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret)
+/* Log a vanished client: an EPIPE or ECONNRESET on a socket. */
+static void log_if_network_error(enum ts_call call, int fd, int err)
 {
-	int err = errno;
 	if (err == EPIPE || err == ECONNRESET) {
 		struct stat st;
 		if (!ts_active)
@@ -28,28 +29,53 @@ TS_COLD ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret)
 		if (ts_active && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
 			ts_log_io_event(call, fd, err);
 	}
+}
+
+TS_COLD ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret)
+{
+	int err = errno;
+	log_if_network_error(call, fd, err);
 	errno = err;
 	return ret;
 }
 
-/* Reads: nothing to do unless the call failed. */
+TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
+{
+	int err = errno;
+	if (err == EINTR)
+		return ts_eintr_retry(call, fd, seq);
+	log_if_network_error(call, fd, err);
+	errno = err;
+	return 0;
+}
+
+/* Reads: note which handlers ran before the call (for EINTR), call, and
+ * only on failure go out of line. */
 #define READ_CALL(call, fd, expr)                                      \
 	do {                                                           \
-		ssize_t r_ = (expr);                                   \
-		if (TS_UNLIKELY(r_ < 0))                               \
-			return ts_io_failed(call, fd, r_);             \
-		return r_;                                             \
+		unsigned long seq_ = ts_tsig.hseq;                     \
+		for (;;) {                                             \
+			ssize_t r_ = (expr);                           \
+			if (TS_LIKELY(r_ >= 0))                        \
+				return r_;                             \
+			if (!ts_io_again(call, fd, &seq_))             \
+				return r_;                             \
+		}                                                      \
 	} while (0)
 
-/* Writes: mark the thread for the SIGPIPE handler around the call. */
+/* Writes: also mark the thread for the SIGPIPE handler around the call. */
 #define WRITE_CALL(call, fd, expr)                                     \
 	do {                                                           \
-		ts_tsig.in_write++;                                    \
-		ssize_t r_ = (expr);                                   \
-		ts_tsig.in_write--;                                    \
-		if (TS_UNLIKELY(r_ < 0))                               \
-			return ts_io_failed(call, fd, r_);             \
-		return r_;                                             \
+		unsigned long seq_ = ts_tsig.hseq;                     \
+		for (;;) {                                             \
+			ts_tsig.in_write++;                            \
+			ssize_t r_ = (expr);                           \
+			ts_tsig.in_write--;                            \
+			if (TS_LIKELY(r_ >= 0))                        \
+				return r_;                             \
+			if (!ts_io_again(call, fd, &seq_))             \
+				return r_;                             \
+		}                                                      \
 	} while (0)
 
 TS_EXPORT ssize_t read(int fd, void *buf, size_t n)

@@ -30,7 +30,12 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_RECVFROM] = "recvfrom", [TS_C_RECVMSG] = "recvmsg", [TS_C_WRITE] = "write",
 	[TS_C_WRITEV] = "writev", [TS_C_SEND] = "send", [TS_C_SENDTO] = "sendto",
 	[TS_C_SENDMSG] = "sendmsg", [TS_C_SENDFILE] = "sendfile", [TS_C_ACCEPT] = "accept",
-	[TS_C_ACCEPT4] = "accept4", [TS_C_CONNECT] = "connect", [TS_C_UNKNOWN] = "unknown",
+	[TS_C_ACCEPT4] = "accept4", [TS_C_CONNECT] = "connect", [TS_C_POLL] = "poll",
+	[TS_C_PPOLL] = "ppoll", [TS_C_SELECT] = "select", [TS_C_PSELECT] = "pselect",
+	[TS_C_EPOLL_WAIT] = "epoll_wait", [TS_C_EPOLL_PWAIT] = "epoll_pwait",
+	[TS_C_NANOSLEEP] = "nanosleep", [TS_C_CLOCK_NANOSLEEP] = "clock_nanosleep",
+	[TS_C_USLEEP] = "usleep", [TS_C_PAUSE] = "pause", [TS_C_SIGSUSPEND] = "sigsuspend",
+	[TS_C_UNKNOWN] = "unknown",
 };
 
 const char *ts_call_name(enum ts_call c)
@@ -385,4 +390,68 @@ void ts_log_config_warning(const char *var, const char *value, const char *accep
 	msg[sizeof msg - 1] = '\0';
 	ts_put_value(&b, msg, sizeof msg);
 	line_end(&b, TS_L_WARN);
+}
+
+static void put_call_fd(struct ts_buf *b, enum ts_call call, int fd)
+{
+	ts_put_str(b, " call=");
+	ts_put_str(b, ts_call_name(call));
+	if (fd >= 0) {
+		ts_put_str(b, " fd=");
+		ts_put_i64(b, fd);
+	}
+}
+
+/* debug: a call tcpsafe retried, and why */
+void ts_log_retry(enum ts_call call, int fd, int err)
+{
+	if (!enabled(TS_L_DEBUG) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_DEBUG, "retry");
+	put_call_fd(&b, call, fd);
+	put_errno(&b, err);
+	line_end(&b, TS_L_DEBUG);
+	errno = saved;
+}
+
+/* debug: EINTR handed to the program because of this signal's handler */
+void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
+{
+	if (!enabled(TS_L_DEBUG) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	const char *name = ts_signal_name(sig);
+	line_start(&b, TS_L_DEBUG, "eintr");
+	put_call_fd(&b, call, fd);
+	ts_put_str(&b, " action=pass sig=");
+	if (name)
+		ts_put_str(&b, name);
+	else if (sig > 0)
+		ts_put_i64(&b, sig);
+	else
+		ts_put_str(&b, "any");
+	line_end(&b, TS_L_DEBUG);
+	errno = saved;
+}
+
+/* warn: accept() out of descriptors or memory, waiting before a retry */
+void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms)
+{
+	if (!enabled(TS_L_WARN) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_WARN, "accept_backoff");
+	put_call_fd(&b, call, fd);
+	put_errno(&b, err);
+	ts_put_str(&b, " delay_ms=");
+	ts_put_i64(&b, delay_ms);
+	line_end(&b, TS_L_WARN);
+	errno = saved;
 }

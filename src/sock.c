@@ -1,9 +1,11 @@
-/* accept, accept4, connect: remember the peer when the connection is made,
- * because after an RST getpeername() fails.  close, dup2, dup3 and
- * close_range only keep that memory right when fd numbers are reused; the
- * entry is cleared before the real call, so a new connection that gets
- * the same number in another thread is never erased afterwards.  close is
- * never retried (Linux releases the fd even when it reports EINTR). */
+/* connect: remember the peer when the connection is made, because after an
+ * RST getpeername() fails; an interrupted connect is never called again
+ * (the kernel goes on connecting: a second call gives EALREADY/EISCONN),
+ * we wait for it instead.  close, dup2, dup3 and close_range only keep
+ * the peer memory right when fd numbers are reused; the entry is cleared
+ * before the real call, so a new connection that gets the same number in
+ * another thread is never erased afterwards.  close is never retried
+ * (Linux releases the fd even when it reports EINTR). */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -13,58 +15,63 @@
 
 #include "tcpsafe.h"
 
-/* The program's buffer may be missing or too small for the address: then
- * we look it up ourselves, once, on this rare path. */
-static TS_COLD void remember_by_lookup(int fd)
+/* connect() was interrupted and the policy says retry: wait until the
+ * connection is made or fails, as connect itself would have. */
+static TS_COLD int connect_wait(int fd, unsigned long *seq)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int saved = errno;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-		ts_fd_remember(fd, (struct sockaddr *)&ss, sl);
-	else
-		ts_fd_forget(fd);
-	errno = saved;
+	struct timeval snd = {0, 0};
+	socklen_t sl = sizeof snd;
+	int timeout = -1;
+	/* SO_SNDTIMEO bounds a blocking connect; keep that bound */
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &sl) == 0 && (snd.tv_sec || snd.tv_usec))
+		timeout = (int)(snd.tv_sec * 1000 + (snd.tv_usec + 999) / 1000);
+	for (;;) {
+		struct pollfd p = {fd, POLLOUT, 0};
+		int r = ts_real.poll(&p, 1, timeout);
+		if (r == 0) {
+			errno = EINPROGRESS;
+			return -1;
+		}
+		if (r < 0) {
+			if (errno == EINTR && ts_eintr_retry(TS_C_CONNECT, fd, seq))
+				continue;
+			return -1;
+		}
+		int soerr = 0;
+		sl = sizeof soerr;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+			return -1;
+		if (soerr) {
+			ts_fd_forget(fd);
+			errno = soerr;
+			return -1;
+		}
+		return 0;
+	}
 }
 
-static int accepted(int nfd, struct sockaddr *sa, socklen_t *salen, socklen_t cap)
+static TS_COLD int connect_failed(int fd, const struct sockaddr *sa, socklen_t salen,
+                                  unsigned long *seq)
 {
-	if (sa && salen && *salen <= cap)
-		ts_fd_remember(nfd, sa, *salen);
-	else
-		remember_by_lookup(nfd);
-	return nfd;
-}
-
-TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
-{
-	socklen_t cap = (sa && salen) ? *salen : 0;
-	int nfd = ts_real.accept(fd, sa, salen);
-	if (TS_UNLIKELY(nfd < 0))
-		return (int)ts_io_failed(TS_C_ACCEPT, fd, nfd);
-	return accepted(nfd, sa, salen, cap);
-}
-
-TS_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
-{
-	socklen_t cap = (sa && salen) ? *salen : 0;
-	int nfd = ts_real.accept4(fd, sa, salen, flags);
-	if (TS_UNLIKELY(nfd < 0))
-		return (int)ts_io_failed(TS_C_ACCEPT4, fd, nfd);
-	return accepted(nfd, sa, salen, cap);
+	int err = errno;
+	/* a non-blocking or interrupted connect goes on in the background */
+	if (err == EINPROGRESS || err == EINTR)
+		ts_fd_remember(fd, sa, salen);
+	if (err == EINTR && ts_eintr_retry(TS_C_CONNECT, fd, seq))
+		return connect_wait(fd, seq);
+	errno = err;
+	return (int)ts_io_failed(TS_C_CONNECT, fd, -1);
 }
 
 TS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
 {
+	unsigned long seq = ts_tsig.hseq;
 	int r = ts_real.connect(fd, sa, salen);
-	/* A non-blocking or interrupted connect goes on in the background. */
-	if (r == 0 || errno == EINPROGRESS || errno == EINTR) {
-		int saved = errno;
-		ts_fd_remember(fd, sa, salen);
-		errno = saved;
-	}
 	if (TS_UNLIKELY(r < 0))
-		return (int)ts_io_failed(TS_C_CONNECT, fd, r);
+		return connect_failed(fd, sa, salen, &seq);
+	int saved = errno;
+	ts_fd_remember(fd, sa, salen);
+	errno = saved;
 	return r;
 }
 

@@ -10,8 +10,12 @@
 
 #include "autoconfig.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <time.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -51,6 +55,18 @@ struct ts_real {
 	int (*dup3)(int, int, int);
 	int (*close_range)(unsigned int, unsigned int, int);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*poll_chk)(struct pollfd *, nfds_t, int, size_t);
+	int (*ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*nanosleep)(const struct timespec *, struct timespec *);
+	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+	int (*pause)(void);
+	int (*sigsuspend)(const sigset_t *);
 };
 
 /* Always callable: before binding each pointer holds a lazy stub that binds
@@ -83,12 +99,17 @@ enum ts_call {
 	TS_C_READ, TS_C_READV, TS_C_RECV, TS_C_RECVFROM, TS_C_RECVMSG,
 	TS_C_WRITE, TS_C_WRITEV, TS_C_SEND, TS_C_SENDTO, TS_C_SENDMSG,
 	TS_C_SENDFILE, TS_C_ACCEPT, TS_C_ACCEPT4, TS_C_CONNECT,
+	TS_C_POLL, TS_C_PPOLL, TS_C_SELECT, TS_C_PSELECT, TS_C_EPOLL_WAIT, TS_C_EPOLL_PWAIT,
+	TS_C_NANOSLEEP, TS_C_CLOCK_NANOSLEEP, TS_C_USLEEP, TS_C_PAUSE, TS_C_SIGSUSPEND,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;
 void ts_log_io_event(enum ts_call call, int fd, int err) TS_HIDDEN;
 void ts_log_sigpipe_unseen(unsigned long count) TS_HIDDEN;
 void ts_log_repeats(int fd, uint32_t count) TS_HIDDEN;
+void ts_log_retry(enum ts_call call, int fd, int err) TS_HIDDEN;
+void ts_log_eintr_passed(enum ts_call call, int fd, int sig) TS_HIDDEN;
+void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms) TS_HIDDEN;
 void ts_log_signal_debug(int sig, const char *action) TS_HIDDEN;
 void ts_log_config_warning(const char *var, const char *value, const char *accepted,
                            const char *using_) TS_HIDDEN;
@@ -97,6 +118,16 @@ void ts_log_init(void) TS_HIDDEN;
 
 /* ---- io.c: the shared error path of every wrapped I/O call ------------- */
 ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret) TS_HIDDEN;
+/* After a failed call: log what must be logged; 1 if it is to be retried
+ * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry. */
+int ts_io_again(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+
+/* ---- eintr.c: the EINTR policy ----------------------------------------- */
+/* The call got EINTR; *seq is ts_tsig.hseq from when it started.  1 = retry
+ * (and *seq moves on), 0 = give EINTR to the program.  errno preserved. */
+int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+/* For pause/sigsuspend: resume only if no program handler ran at all. */
+int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
 /* ---- signals.c: per-signal table of what the program asked for --------- */
 void ts_signals_init(void) TS_HIDDEN;

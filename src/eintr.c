@@ -1,0 +1,74 @@
+/* The EINTR policy (TCPSAFE_EINTR).
+ *
+ * Legacy code treats EINTR as fatal; correct code relies on it for
+ * alarm() timeouts and SIGTERM flags.  The trampoline counts, per thread,
+ * every program handler run (ts_tsig.hseq) and when each signal's handler
+ * last ran (ts_tsig.sig_seq).  A wrapper notes hseq before its call, so on
+ * EINTR we know exactly which program handlers ran during that call:
+ *   retry  (default) retry unless a handler of the pass set ran;
+ *   strict retry only if no program handler ran at all;
+ *   pass   never retry.
+ * EINTR with no program handler run (stop/continue, tcpsafe's own
+ * handlers) is retried in retry and strict modes. */
+#include "autoconfig.h"
+
+#include <errno.h>
+
+#include "tcpsafe.h"
+
+/* The pass-set signal whose handler ran since seq, or 0. */
+static int pass_handler_ran(unsigned long seq)
+{
+	unsigned long long set = ts_cfg.eintr_pass;
+	while (set) {
+		int sig = __builtin_ctzll(set) + 1;
+		set &= set - 1;
+		if (sig < NSIG && ts_tsig.sig_seq[sig] > seq)
+			return sig;
+	}
+	return 0;
+}
+
+int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
+{
+	int saved = errno, sig = 0, retry;
+	unsigned long now = ts_tsig.hseq;
+
+	if (!ts_active) {
+		ts_init();
+		if (!ts_active)
+			return 0;
+	}
+	switch (ts_cfg.eintr) {
+	case TS_EINTR_RETRY:
+		retry = !(sig = pass_handler_ran(*seq));
+		break;
+	case TS_EINTR_STRICT:
+		retry = now == *seq;
+		break;
+	default:
+		retry = 0;
+		break;
+	}
+	if (retry) {
+		*seq = now;
+		ts_log_retry(call, fd, EINTR);
+	} else if (ts_cfg.eintr != TS_EINTR_PASS) {
+		ts_log_eintr_passed(call, fd, sig);
+	}
+	errno = saved;
+	return retry;
+}
+
+/* pause() and sigsuspend() exist to wait for the program's signals: they
+ * return whenever a program handler ran, and are resumed only when the
+ * wake-up was not the program's (tcpsafe's own handler). */
+int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq)
+{
+	int saved = errno;
+	if (!ts_active || ts_cfg.eintr == TS_EINTR_PASS || ts_tsig.hseq != *seq)
+		return 0;
+	ts_log_retry(call, -1, EINTR);
+	errno = saved;
+	return 1;
+}
