@@ -40,6 +40,13 @@
 
 #define MAXLINE 4096
 
+/* -b BYTES: how much each read() asks for, a global "tunable" as old
+ * daemons have them.  It has external linkage, so the compiler cannot know
+ * its value at the read() (any function called since could have changed
+ * it): read(connfd, buf, read_size) with 'buf' a local array becomes
+ * __read_chk(connfd, buf, read_size, sizeof(buf)). */
+size_t read_size = MAXLINE;
+
 /* Reap every helper that has exited (this part is done right). */
 static void sig_chld(int signo)
 {
@@ -63,22 +70,23 @@ static __attribute__((noreturn)) void helper(long ms)
 
 int main(int argc, char **argv)
 {
-    const char *usage = "[-p PORT] [-n N] [-d MS]";
+    const char *usage = "[-p PORT] [-n N] [-d MS] [-b BYTES]";
     struct server_opts opt = { .port = 0, .nclients = 0 };
     struct sigaction sa;
-    char line[MAXLINE];
+    char buf[MAXLINE];
     long served, delay = 50;
     int c, listenfd, connfd;
-    size_t len, off;
-    ssize_t n;
+    ssize_t n, w;
+    size_t off;
     pid_t pid;
 
-    /* server_options() knows -p and -n only: parse -d here as well. */
-    while ((c = getopt(argc, argv, "p:n:d:")) != -1) {
+    /* server_options() knows -p and -n but not -d and -b: parse here. */
+    while ((c = getopt(argc, argv, "p:n:d:b:")) != -1) {
         switch (c) {
         case 'p': opt.port = (unsigned)parse_num(optarg, "port", 0, 65535, 0); break;
         case 'n': opt.nclients = (long)parse_num(optarg, "client count", 1, 1000000000, 0); break;
         case 'd': delay = (long)parse_num(optarg, "helper delay", 0, 3600000, 0); break;
+        case 'b': read_size = (size_t)parse_num(optarg, "read size", 1, sizeof(buf), 0); break;
         default:  err_quit("usage: %s %s", argv[0], usage);
         }
     }
@@ -109,16 +117,14 @@ int main(int argc, char **argv)
         /* One request: up to the first newline, EOF or a full buffer.
          * 'line' is a local array, so the compiler knows its size; the
          * length changes from call to call: __read_chk(). */
-        len = 0;
+        /* Echo the request back as it comes, up to its newline (or EOF). */
         do {
-            if ((n = read(connfd, line + len, sizeof(line) - len)) < 0)
+            if ((n = read(connfd, buf, read_size)) < 0)
                 err_sys("read error");  /* BUG: EINTR is fatal too */
-            len += (size_t)n;
-        } while (n > 0 && len != sizeof(line) &&
-                 memchr(line + len - (size_t)n, '\n', (size_t)n) == NULL);
-        for (off = 0; off < len; off += (size_t)n)
-            if ((n = write(connfd, line + off, len - off)) < 0)
-                err_sys("write error");
+            for (off = 0; off < (size_t)n; off += (size_t)w)
+                if ((w = write(connfd, buf + off, (size_t)n - off)) < 0)
+                    err_sys("write error");
+        } while (n > 0 && memchr(buf, '\n', (size_t)n) == NULL);
         if (close(connfd) < 0)
             err_sys("close error");
         printf("served %ld\n", ++served);

@@ -2062,6 +2062,116 @@ START_TEST(test_stress_put_ints)
 END_TEST
 
 /* ------------------------------------------------------------------------ */
+/* EINTR and accept settings                                                */
+/* ------------------------------------------------------------------------ */
+
+#define B(sig) TS_SIGBIT(sig)
+
+static const struct {
+	const char *in;
+	int ok;
+	unsigned long long set;
+} sigset_rows[] = {
+	{"ALRM,VTALRM,INT,TERM,QUIT", 1, TS_EINTR_PASS_DEFAULT},
+	{"SIGALRM,sigterm", 1, B(14) | B(15)},
+	{"term", 1, B(15)},
+	{"15", 1, B(15)},
+	{"1,64", 1, B(1) | B(64)},
+	{"USR1,usr2,CHLD", 1, B(10) | B(12) | B(17)},
+	{"RTMIN", 1, B(34)},
+	{"SIGRTMIN+2", 1, B(36)},
+	{"RTMAX", 1, B(64)},
+	{"rtmax-1", 1, B(63)},
+	{"RTMIN+30", 1, B(64)},
+	{"none", 1, 0},
+	{"NONE", 1, 0},
+	{"", 0, 0},
+	{",", 0, 0},
+	{"TERM,", 0, 0},
+	{",TERM", 0, 0},
+	{"TERM,,INT", 0, 0},
+	{"0", 0, 0},
+	{"65", 0, 0},
+	{"-1", 0, 0},
+	{"SIG", 0, 0},
+	{"SIGSIGTERM", 0, 0},
+	{"TERM INT", 0, 0},
+	{" TERM", 0, 0},
+	{"RTMIN+31", 0, 0},
+	{"RTMIN-1", 0, 0},
+	{"RTMAX+1", 0, 0},
+	{"RTMIN+", 0, 0},
+	{"RTMIN+x", 0, 0},
+	{"BOGUS", 0, 0},
+	{"99999999999999999999", 0, 0},
+	{"none,TERM", 0, 0},
+};
+
+START_TEST(test_parse_sigset)
+{
+	unsigned long long out = 0xdeadbeefULL;
+	int rc = ts_parse_sigset(sigset_rows[_i].in, 34, 64, &out);
+	if (sigset_rows[_i].ok) {
+		ck_assert_msg(rc == 0, "\"%s\" refused", sigset_rows[_i].in);
+		ck_assert_msg(out == sigset_rows[_i].set, "\"%s\": %llx, expected %llx",
+		              sigset_rows[_i].in, out, sigset_rows[_i].set);
+	} else {
+		ck_assert_msg(rc == -1, "\"%s\" accepted", sigset_rows[_i].in);
+		ck_assert_msg(out == 0xdeadbeefULL, "\"%s\": output touched", sigset_rows[_i].in);
+	}
+}
+END_TEST
+
+static const char *env_one_name, *env_one_value;
+static const char *env_one(const char *name)
+{
+	return !strcmp(name, env_one_name) ? env_one_value : NULL;
+}
+
+START_TEST(test_eintr_accept_load)
+{
+	struct ts_config c;
+	static const struct {
+		const char *var, *val;
+		int warns;
+	} rows[] = {
+		{"TCPSAFE_EINTR", "retry", 0},  {"TCPSAFE_EINTR", "STRICT", 0},
+		{"TCPSAFE_EINTR", "pass", 0},   {"TCPSAFE_EINTR", "always", 1},
+		{"TCPSAFE_EINTR", "", 1},       {"TCPSAFE_ACCEPT", "pass", 0},
+		{"TCPSAFE_ACCEPT", "Retry", 0}, {"TCPSAFE_ACCEPT", "strict", 1},
+		{"TCPSAFE_EINTR_PASS", "USR1", 0}, {"TCPSAFE_EINTR_PASS", "", 1},
+		{"TCPSAFE_EINTR_PASS", "TERM;INT", 1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		env_one_name = rows[i].var;
+		env_one_value = rows[i].val;
+		ts_config_load(&c, env_one);
+		ck_assert_msg(c.nwarn == rows[i].warns, "%s=%s: %d warnings", rows[i].var,
+		              rows[i].val, c.nwarn);
+		if (c.nwarn) {
+			ck_assert_str_eq(c.warn[0].var, rows[i].var);
+			ck_assert_ptr_eq(c.warn[0].value, rows[i].val);
+			ck_assert_int_eq(c.eintr, TS_EINTR_RETRY);
+			ck_assert_int_eq(c.accept, TS_ACCEPT_RETRY);
+			ck_assert(c.eintr_pass == TS_EINTR_PASS_DEFAULT);
+		}
+	}
+	env_one_name = "TCPSAFE_EINTR";
+	env_one_value = "strict";
+	ts_config_load(&c, env_one);
+	ck_assert_int_eq(c.eintr, TS_EINTR_STRICT);
+	env_one_name = "TCPSAFE_ACCEPT";
+	env_one_value = "pass";
+	ts_config_load(&c, env_one);
+	ck_assert_int_eq(c.accept, TS_ACCEPT_PASS);
+	env_one_name = "TCPSAFE_EINTR_PASS";
+	env_one_value = "USR1,RTMIN+1";
+	ts_config_load_rt(&c, env_one, 35, 64);
+	ck_assert(c.eintr_pass == (B(10) | B(36)));
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
 /* Suites                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -2103,6 +2213,10 @@ static Suite *config_suite(void)
 
 	t = tc(s, "level_names");
 	tcase_add_test(t, test_level_names);
+
+	t = tc(s, "eintr_accept");
+	tcase_add_loop_test(t, test_parse_sigset, 0, (int)N_ELEMS(sigset_rows));
+	tcase_add_test(t, test_eintr_accept_load);
 
 	/* Bugs found in the first version of src/config.c. */
 	t = tc(s, "regressions");
