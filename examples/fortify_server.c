@@ -12,25 +12,25 @@
  * interrupted read().
  *
  * Build it with -O2 -D_FORTIFY_SOURCE=2, as distributions build packages:
- * read() into an array whose size the compiler knows, with a length it
- * cannot prove safe at compile time, becomes a call to __read_chk(), not
- * read() (`nm -D fortify_server` lists __read_chk).  glibc's __read_chk
- * makes the system call itself, so a preload library that only wraps
- * read() never sees these calls; tcpsafe has to wrap __read_chk as well.
- * (A constant length such as sizeof(buf) would not do: glibc then calls
- * plain read(), because the check can be done at compile time.)
+ * a read() into an array whose size the compiler knows, with a length it
+ * cannot check at compile time (read_size below), becomes a call to
+ * __read_chk() instead of read(): `nm -D fortify_server` lists __read_chk
+ * and no read.  glibc's __read_chk makes the system call itself, so a
+ * preload library that wraps only read() never sees these calls; tcpsafe
+ * has to wrap __read_chk as well.  (With a constant length such as
+ * sizeof(buf), glibc does the check at compile time and calls plain read().)
  *
  * Why the failure is deterministic with `echo_client -s 200 127.0.0.1 PORT`:
  * the client connects and waits 200 ms before sending its line.  The
  * server accepts, forks the helper and blocks in read() within well under
  * a millisecond; 50 ms later the helper exits while the server is still
- * blocked (nothing can arrive before 200 ms), and the handler is not
- * SIG_IGN/SIG_DFL, so the kernel interrupts the read() instead of
- * restarting it.  (With a client that sends at once, the helper usually
- * exits while the server is back in accept() waiting for the next client:
- * then it is "accept error: Interrupted system call".)
+ * blocked (nothing can arrive before 200 ms).  SIGCHLD is caught, not
+ * left at its default (ignore), and without SA_RESTART the kernel ends the
+ * read() with EINTR once the handler has run.  (With a client that sends
+ * at once, the helper usually exits while the server is back in accept()
+ * waiting for the next client: "accept error: Interrupted system call".)
  *
- * usage: fortify_server [-p PORT] [-n N] [-d MS]
+ * usage: fortify_server [-p PORT] [-n N] [-d MS] [-b BYTES]
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -114,9 +114,6 @@ int main(int argc, char **argv)
             helper(delay);
         }
 
-        /* One request: up to the first newline, EOF or a full buffer.
-         * 'line' is a local array, so the compiler knows its size; the
-         * length changes from call to call: __read_chk(). */
         /* Echo the request back as it comes, up to its newline (or EOF). */
         do {
             if ((n = read(connfd, buf, read_size)) < 0)

@@ -19,8 +19,9 @@
  * accepted that connection and forked its child, so by the time the first
  * child sees EOF and exits, the parent has finished with all 20 clients and
  * is blocked in accept() waiting for a 21st: nothing is left that could
- * take the signal instead.  The signal is not ignored (a handler is
- * installed), so the kernel interrupts the call instead of restarting it.
+ * take the signal instead.  SIGCHLD is caught, not left at its default
+ * (ignore), and without SA_RESTART the kernel ends the accept() with EINTR
+ * once the handler has run.
  *
  * Do not give -n the number of clients of the test run: the parent would
  * exit after the last accept(), before any child exits.

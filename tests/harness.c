@@ -49,15 +49,17 @@ static void build_env(char **env, size_t max, int preload, const char *const ext
 	env[n] = NULL;
 }
 
-/* Every child started, so a failed assertion still kills them all. */
-static pid_t live[64];
+/* Every child started and not yet reaped, so a failed assertion still
+ * kills them all.  Never reaped here: proc_wait must get the status. */
+static pid_t live[256];
 
 static void kill_all(void)
 {
 	for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
-		if (live[i] > 0 && waitpid(live[i], NULL, WNOHANG) == 0) {
+		if (live[i] > 0) {
 			kill(live[i], SIGKILL);
 			waitpid(live[i], NULL, 0);
+			live[i] = 0;
 		}
 }
 
@@ -67,10 +69,17 @@ static void track(pid_t pid)
 	if (!registered++)
 		atexit(kill_all);
 	for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
-		if (live[i] <= 0 || waitpid(live[i], NULL, WNOHANG) != 0) {
+		if (live[i] <= 0) {
 			live[i] = pid;
 			return;
 		}
+}
+
+static void untrack(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+		if (live[i] == pid)
+			live[i] = 0;
 }
 
 void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char *const extra[],
@@ -159,6 +168,7 @@ int proc_wait(struct proc *p, int timeout_ms)
 		pid_t r = waitpid(p->pid, &p->status, WNOHANG);
 		if (r == p->pid) {
 			p->done = 1;
+			untrack(p->pid);
 			break;
 		}
 		if (now_ms() >= end) {
@@ -180,6 +190,7 @@ void proc_kill(struct proc *p)
 		return;
 	kill(p->pid, SIGKILL);
 	waitpid(p->pid, &p->status, 0);
+	untrack(p->pid);
 	p->done = 1;
 	if (p->out >= 0) {
 		close(p->out);
