@@ -28,6 +28,10 @@ static void usage(FILE *f)
 	        "  --log-level=LEVEL  error, warn, info (default), debug\n"
 	        "  --log-rate=N       at most N lines per second (default 100, 0 = no limit)\n"
 	        "  --no-sigpipe       leave SIGPIPE alone (TCPSAFE_SIGPIPE=default)\n"
+	        "  --eintr=MODE       retry (default), strict, pass: calls interrupted by signals\n"
+	        "  --eintr-pass=SIGS  handlers whose EINTR reaches the program\n"
+	        "                     (default ALRM,VTALRM,INT,TERM,QUIT; none for no signal)\n"
+	        "  --accept=MODE      retry (default) or pass: transient accept() errors\n"
 	        "  --disable          load the library but do nothing (TCPSAFE_DISABLE=1)\n"
 	        "  --library=PATH     use this libtcpsafe.so\n"
 	        "  -h, --help         show this help\n"
@@ -123,7 +127,14 @@ static int set(const char *var, const char *val)
 
 int main(int argc, char **argv)
 {
-	enum { O_LOG = 256, O_LEVEL, O_RATE, O_NOSIGPIPE, O_DISABLE, O_LIBRARY };
+	enum { O_LOG = 256, O_LEVEL, O_RATE, O_NOSIGPIPE, O_DISABLE, O_LIBRARY, O_EINTR, O_PASS,
+	       O_ACCEPT };
+	/* options that set one variable to their argument */
+	static const char *const var_of[] = {
+		[O_LOG - O_LOG] = "TCPSAFE_LOG",       [O_LEVEL - O_LOG] = "TCPSAFE_LOG_LEVEL",
+		[O_RATE - O_LOG] = "TCPSAFE_LOG_RATE", [O_EINTR - O_LOG] = "TCPSAFE_EINTR",
+		[O_PASS - O_LOG] = "TCPSAFE_EINTR_PASS", [O_ACCEPT - O_LOG] = "TCPSAFE_ACCEPT",
+	};
 	static const struct option opts[] = {
 		{"log", required_argument, NULL, O_LOG},
 		{"log-level", required_argument, NULL, O_LEVEL},
@@ -131,6 +142,9 @@ int main(int argc, char **argv)
 		{"no-sigpipe", no_argument, NULL, O_NOSIGPIPE},
 		{"disable", no_argument, NULL, O_DISABLE},
 		{"library", required_argument, NULL, O_LIBRARY},
+		{"eintr", required_argument, NULL, O_EINTR},
+		{"eintr-pass", required_argument, NULL, O_PASS},
+		{"accept", required_argument, NULL, O_ACCEPT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -141,16 +155,8 @@ int main(int argc, char **argv)
 	/* '+': stop at the program name, its options are its own */
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (c) {
-		case O_LOG:
-			if (set("TCPSAFE_LOG", optarg) < 0)
-				return 2;
-			break;
-		case O_LEVEL:
-			if (set("TCPSAFE_LOG_LEVEL", optarg) < 0)
-				return 2;
-			break;
-		case O_RATE:
-			if (set("TCPSAFE_LOG_RATE", optarg) < 0)
+		case O_LOG: case O_LEVEL: case O_RATE: case O_EINTR: case O_PASS: case O_ACCEPT:
+			if (set(var_of[c - O_LOG], optarg) < 0)
 				return 2;
 			break;
 		case O_NOSIGPIPE:
