@@ -56,8 +56,25 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	} else if (ts_cfg.eintr != TS_EINTR_PASS) {
 		ts_log_eintr_passed(call, fd, sig);
 	}
+	ts_tsig.decided = now;
 	errno = saved;
 	return retry;
+}
+
+int ts_eintr_retry_restartable(enum ts_call call, int fd)
+{
+	unsigned long seq = ts_tsig.decided;
+	int last = ts_tsig.last_sig;
+	if (ts_active && ts_cfg.eintr == TS_EINTR_RETRY && ts_tsig.hseq != seq && last > 0 &&
+	    !(ts_cfg.eintr_pass & TS_SIGBIT(last)))
+		seq = ts_tsig.sig_seq[last]; /* judge by the latest handler only */
+	return ts_eintr_retry(call, fd, &seq);
+}
+
+int ts_eintr_force_restart(int sig)
+{
+	return ts_active && ts_cfg.eintr == TS_EINTR_RETRY && sig >= 1 && sig <= 64 &&
+	       !(ts_cfg.eintr_pass & TS_SIGBIT(sig));
 }
 
 /* pause() and sigsuspend() exist to wait for the program's signals: they

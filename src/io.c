@@ -43,115 +43,101 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 {
 	int err = errno;
 	if (err == EINTR)
-		return ts_eintr_retry(call, fd, seq);
+		return seq ? ts_eintr_retry(call, fd, seq) : ts_eintr_retry_restartable(call, fd);
 	log_if_network_error(call, fd, err);
 	errno = err;
 	return 0;
 }
 
-/* Reads: note which handlers ran before the call (for EINTR), call, and
- * only on failure go out of line. */
-#define READ_CALL(call, fd, expr)                                      \
-	do {                                                           \
-		unsigned long seq_ = ts_tsig.hseq;                     \
-		for (;;) {                                             \
-			ssize_t r_ = (expr);                           \
-			if (TS_LIKELY(r_ >= 0))                        \
-				return r_;                             \
-			if (!ts_io_again(call, fd, &seq_))             \
-				return r_;                             \
-		}                                                      \
-	} while (0)
+/* Each wrapper: the arguments are stored on the stack (not kept in saved
+ * registers) for the rare retry, one indirect call, one predicted branch.
+ * The kernel restarts these calls itself after handlers outside the EINTR
+ * pass set (see eintr.c), so nothing is noted before the call.  Writes
+ * also mark the thread for the SIGPIPE handler around the call.  The
+ * retry loop, logging and policy live out of line. */
+#define MARK_BEGIN(mark) do { if (mark) ts_tsig.in_write++; } while (0)
+#define MARK_END(mark) do { if (mark) ts_tsig.in_write--; } while (0)
 
-/* Writes: also mark the thread for the SIGPIPE handler around the call. */
-#define WRITE_CALL(call, fd, expr)                                     \
-	do {                                                           \
-		unsigned long seq_ = ts_tsig.hseq;                     \
-		for (;;) {                                             \
-			ts_tsig.in_write++;                            \
-			ssize_t r_ = (expr);                           \
-			ts_tsig.in_write--;                            \
-			if (TS_LIKELY(r_ >= 0))                        \
-				return r_;                             \
-			if (!ts_io_again(call, fd, &seq_))             \
-				return r_;                             \
-		}                                                      \
-	} while (0)
+#define UNPAREN(...) __VA_ARGS__
+#define WRAP(rt, name, real, call, mark, PARAMS, FIELDS, ARGS, AARGS)             \
+	struct name##_args { UNPAREN FIELDS };                                    \
+	static TS_COLD rt name##_retry(const struct name##_args *a)                \
+	{                                                                         \
+		for (;;) {                                                        \
+			if (!ts_io_again(call, (int)a->a1, NULL))                 \
+				return -1;                                        \
+			MARK_BEGIN(mark);                                         \
+			rt r = ts_real.real AARGS;                                \
+			MARK_END(mark);                                           \
+			if (r >= 0)                                               \
+				return r;                                         \
+		}                                                                 \
+	}                                                                         \
+	TS_EXPORT rt name PARAMS                                                  \
+	{                                                                         \
+		struct name##_args a = {UNPAREN ARGS};                            \
+		__asm__("" : : "m"(a)); /* in memory before the call */           \
+		MARK_BEGIN(mark);                                                 \
+		rt r = ts_real.real ARGS;                                         \
+		MARK_END(mark);                                                   \
+		if (TS_UNLIKELY(r < 0))                                           \
+			return name##_retry(&a);                                  \
+		return r;                                                         \
+	}
 
-TS_EXPORT ssize_t read(int fd, void *buf, size_t n)
-{
-	READ_CALL(TS_C_READ, fd, ts_real.read(fd, buf, n));
-}
 
-TS_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	READ_CALL(TS_C_READ, fd, ts_real.read_chk(fd, buf, n, buflen));
-}
+WRAP(ssize_t, read, read, TS_C_READ, 0, (int a1, void *a2, size_t a3),
+     (int a1; void *a2; size_t a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
-{
-	READ_CALL(TS_C_READV, fd, ts_real.readv(fd, iov, cnt));
-}
+WRAP(ssize_t, __read_chk, read_chk, TS_C_READ, 0, (int a1, void *a2, size_t a3, size_t a4),
+     (int a1; void *a2; size_t a3; size_t a4;), (a1, a2, a3, a4),
+     (a->a1, a->a2, a->a3, a->a4))
 
-TS_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
-{
-	READ_CALL(TS_C_RECV, fd, ts_real.recv(fd, buf, n, flags));
-}
+WRAP(ssize_t, readv, readv, TS_C_READV, 0, (int a1, const struct iovec *a2, int a3),
+     (int a1; const struct iovec *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
-{
-	READ_CALL(TS_C_RECV, fd, ts_real.recv_chk(fd, buf, n, buflen, flags));
-}
+WRAP(ssize_t, recv, recv, TS_C_RECV, 0, (int a1, void *a2, size_t a3, int a4),
+     (int a1; void *a2; size_t a3; int a4;), (a1, a2, a3, a4), (a->a1, a->a2, a->a3, a->a4))
 
-TS_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *sa,
-                           socklen_t *salen)
-{
-	READ_CALL(TS_C_RECVFROM, fd, ts_real.recvfrom(fd, buf, n, flags, sa, salen));
-}
+WRAP(ssize_t, __recv_chk, recv_chk, TS_C_RECV, 0,
+     (int a1, void *a2, size_t a3, size_t a4, int a5),
+     (int a1; void *a2; size_t a3; size_t a4; int a5;), (a1, a2, a3, a4, a5),
+     (a->a1, a->a2, a->a3, a->a4, a->a5))
 
-TS_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-                                 struct sockaddr *sa, socklen_t *salen)
-{
-	READ_CALL(TS_C_RECVFROM, fd, ts_real.recvfrom_chk(fd, buf, n, buflen, flags, sa, salen));
-}
+WRAP(ssize_t, recvfrom, recvfrom, TS_C_RECVFROM, 0,
+     (int a1, void *a2, size_t a3, int a4, struct sockaddr *a5, socklen_t *a6),
+     (int a1; void *a2; size_t a3; int a4; struct sockaddr *a5; socklen_t *a6;),
+     (a1, a2, a3, a4, a5, a6), (a->a1, a->a2, a->a3, a->a4, a->a5, a->a6))
 
-TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
-{
-	READ_CALL(TS_C_RECVMSG, fd, ts_real.recvmsg(fd, msg, flags));
-}
+WRAP(ssize_t, __recvfrom_chk, recvfrom_chk, TS_C_RECVFROM, 0,
+     (int a1, void *a2, size_t a3, size_t a4, int a5, struct sockaddr *a6, socklen_t *a7),
+     (int a1; void *a2; size_t a3; size_t a4; int a5; struct sockaddr *a6; socklen_t *a7;),
+     (a1, a2, a3, a4, a5, a6, a7), (a->a1, a->a2, a->a3, a->a4, a->a5, a->a6, a->a7))
 
-TS_EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	WRITE_CALL(TS_C_WRITE, fd, ts_real.write(fd, buf, n));
-}
+WRAP(ssize_t, recvmsg, recvmsg, TS_C_RECVMSG, 0, (int a1, struct msghdr *a2, int a3),
+     (int a1; struct msghdr *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-	WRITE_CALL(TS_C_WRITEV, fd, ts_real.writev(fd, iov, cnt));
-}
+WRAP(ssize_t, write, write, TS_C_WRITE, 1, (int a1, const void *a2, size_t a3),
+     (int a1; const void *a2; size_t a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
-	WRITE_CALL(TS_C_SEND, fd, ts_real.send(fd, buf, n, flags));
-}
+WRAP(ssize_t, writev, writev, TS_C_WRITEV, 1, (int a1, const struct iovec *a2, int a3),
+     (int a1; const struct iovec *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *sa,
-                         socklen_t salen)
-{
-	WRITE_CALL(TS_C_SENDTO, fd, ts_real.sendto(fd, buf, n, flags, sa, salen));
-}
+WRAP(ssize_t, send, send, TS_C_SEND, 1, (int a1, const void *a2, size_t a3, int a4),
+     (int a1; const void *a2; size_t a3; int a4;), (a1, a2, a3, a4),
+     (a->a1, a->a2, a->a3, a->a4))
 
-TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	WRITE_CALL(TS_C_SENDMSG, fd, ts_real.sendmsg(fd, msg, flags));
-}
+WRAP(ssize_t, sendto, sendto, TS_C_SENDTO, 1,
+     (int a1, const void *a2, size_t a3, int a4, const struct sockaddr *a5, socklen_t a6),
+     (int a1; const void *a2; size_t a3; int a4; const struct sockaddr *a5; socklen_t a6;),
+     (a1, a2, a3, a4, a5, a6), (a->a1, a->a2, a->a3, a->a4, a->a5, a->a6))
 
-TS_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *off, size_t n)
-{
-	WRITE_CALL(TS_C_SENDFILE, out_fd, ts_real.sendfile(out_fd, in_fd, off, n));
-}
+WRAP(ssize_t, sendmsg, sendmsg, TS_C_SENDMSG, 1, (int a1, const struct msghdr *a2, int a3),
+     (int a1; const struct msghdr *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 
-TS_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off_t *off, size_t n)
-{
-	WRITE_CALL(TS_C_SENDFILE, out_fd, ts_real.sendfile64(out_fd, in_fd, off, n));
-}
+WRAP(ssize_t, sendfile, sendfile, TS_C_SENDFILE, 1, (int a1, int a2, off_t *a3, size_t a4),
+     (int a1; int a2; off_t *a3; size_t a4;), (a1, a2, a3, a4), (a->a1, a->a2, a->a3, a->a4))
+
+WRAP(ssize_t, sendfile64, sendfile64, TS_C_SENDFILE, 1,
+     (int a1, int a2, off_t *a3, size_t a4), (int a1; int a2; off_t *a3; size_t a4;),
+     (a1, a2, a3, a4), (a->a1, a->a2, a->a3, a->a4))

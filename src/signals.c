@@ -127,6 +127,10 @@ static void kernel_action(int sig, const struct want *w, struct sigaction *k)
 		k->sa_sigaction = trampoline;
 		k->sa_mask = w->mask;
 		k->sa_flags = w->flags | SA_SIGINFO;
+		/* EINTR policy: the kernel itself restarts what it can after a
+		 * handler outside the pass set, wrapped or not (stdio too) */
+		if (ts_eintr_force_restart(sig))
+			k->sa_flags |= SA_RESTART;
 		/* One-shot is emulated in the trampoline where the kernel's reset
 		 * to SIG_DFL would drop our own handler. */
 		if (own)
@@ -270,6 +274,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 
 	unsigned long seq = ++ts_tsig.hseq;
 	ts_tsig.sig_seq[sig] = seq;
+	ts_tsig.last_sig = sig;
 	if (flags & SA_RESETHAND)
 		one_shot_done(sig, h);
 

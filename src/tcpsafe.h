@@ -119,13 +119,23 @@ void ts_log_init(void) TS_HIDDEN;
 /* ---- io.c: the shared error path of every wrapped I/O call ------------- */
 ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret) TS_HIDDEN;
 /* After a failed call: log what must be logged; 1 if it is to be retried
- * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry. */
+ * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry; NULL for
+ * calls the kernel restarts (ts_eintr_retry_restartable). */
 int ts_io_again(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
 
 /* ---- eintr.c: the EINTR policy ----------------------------------------- */
 /* The call got EINTR; *seq is ts_tsig.hseq from when it started.  1 = retry
  * (and *seq moves on), 0 = give EINTR to the program.  errno preserved. */
 int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+/* For calls the kernel restarts itself (read, write, accept, connect...):
+ * in retry mode tcpsafe adds SA_RESTART to the program's handlers of
+ * signals outside the pass set, so EINTR reaching the wrapper means a
+ * pass-set handler without SA_RESTART, a socket timeout, or no signal at
+ * all.  Decided from the latest handler run since the last decision, so
+ * the fast path notes nothing before its call. */
+int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
+/* Does the policy make the kernel restart calls after sig's handler? */
+int ts_eintr_force_restart(int sig) TS_HIDDEN;
 /* For pause/sigsuspend: resume only if no program handler ran at all. */
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
@@ -140,6 +150,8 @@ void ts_signal_default_action(int sig) TS_HIDDEN;
 struct ts_thread_sig {
 	unsigned long hseq;
 	unsigned long sig_seq[NSIG];
+	int last_sig;          /* signal of the latest program handler run */
+	unsigned long decided; /* hseq at the last EINTR decision */
 	unsigned int in_write; /* >0 while a wrapped write-family call runs */
 };
 extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
