@@ -295,6 +295,25 @@ START_TEST(timed_call_retried_with_remaining_time)
 }
 END_TEST
 
+/* A plain blocking read: the kernel restarts it under tcpsafe (SA_RESTART
+ * added underneath the program's handler), so it returns the byte the
+ * helper's child writes at 500 ms; without, EINTR at the first SIGUSR1.
+ * Pass mode leaves the program's flags alone. */
+START_TEST(blocking_read_restarted)
+{
+	struct waitres a, b;
+	interrupt_wait("read", "usr1", WITHOUT, NULL, &a);
+	ck_assert_msg(a.ret == -1 && !strcmp(a.err, "EINTR"), "without: %d %s", a.ret, a.err);
+	interrupt_wait("read", "usr1", WITH, NULL, &b);
+	ck_assert_msg(b.ret == 1 && b.handled >= 2 && b.elapsed >= 480, "with: %d %s %ld ms", b.ret,
+	              b.err, b.elapsed);
+	interrupt_wait("read", "usr1", WITH, "TCPSAFE_EINTR=pass", &b);
+	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR"), "pass: %d %s", b.ret, b.err);
+	interrupt_wait("read", "usr1", WITH, "TCPSAFE_EINTR_PASS=USR1", &b);
+	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR"), "USR1 in pass set: %d %s", b.ret, b.err);
+}
+END_TEST
+
 /* SIGALRM is in the pass set: the timeout still fires, both ways. */
 START_TEST(timed_call_alarm_passes)
 {
@@ -432,6 +451,7 @@ static Suite *suite(void)
 	int n = (int)(sizeof timed_calls / sizeof timed_calls[0]);
 	tcase_add_loop_test(t, timed_call_retried_with_remaining_time, 0, n);
 	tcase_add_loop_test(t, timed_call_alarm_passes, 0, n);
+	tcase_add_test(t, blocking_read_restarted);
 	tcase_add_test(t, stop_continue_is_retried);
 	tcase_add_test(t, pause_returns_for_program_signals);
 	tcase_add_test(t, alarm_read_times_out_both_ways);
