@@ -158,6 +158,10 @@ static int sys_pause(void)
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	return sys_sigsuspend(&cur);
 }
+static pid_t sys_fork(void) { return (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0); }
+static pid_t sys_wait4(pid_t p, int *st, int o, struct rusage *ru) { return (pid_t)syscall(SYS_wait4, p, st, o, ru); }
+static int sys_waitid(idtype_t t, id_t id, siginfo_t *i, int o) { return (int)syscall(SYS_waitid, t, id, i, o, NULL); }
+static int sys_kill(pid_t p, int s) { return (int)syscall(SYS_kill, p, s); }
 static int sys_sigaction(int s, const struct sigaction *a, struct sigaction *o)
 {
 	(void)s, (void)a, (void)o; /* needs libc's restorer: no raw fallback */
@@ -179,7 +183,7 @@ enum {
 	B_SENDMSG, B_SENDFILE, B_SENDFILE64, B_READ_CHK, B_RECV_CHK, B_RECVFROM_CHK, B_ACCEPT,
 	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B_POLL, B_PPOLL,
 	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
-	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B__COUNT
+	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
 	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
@@ -222,6 +226,10 @@ static const struct binding table[B__COUNT] = {
 	[B_PAUSE] = {"pause", FIELD(pause), (void *)pause, (void *)sys_pause},
 	[B_SIGSUSPEND] = {"sigsuspend", FIELD(sigsuspend), (void *)sigsuspend,
 	                  (void *)sys_sigsuspend},
+	[B_FORK] = {"fork", FIELD(fork), (void *)fork, (void *)sys_fork},
+	[B_WAIT4] = {"wait4", FIELD(wait4), (void *)wait4, (void *)sys_wait4},
+	[B_WAITID] = {"waitid", FIELD(waitid), (void *)waitid, (void *)sys_waitid},
+	[B_KILL] = {"kill", FIELD(kill), (void *)kill, (void *)sys_kill},
 };
 
 static void refuse(const char *name)
@@ -316,6 +324,10 @@ LAZY(B_CLOCK_NANOSLEEP, clock_nanosleep, int,
      (clockid_t a, int b, const struct timespec *c, struct timespec *d), (a, b, c, d))
 LAZY(B_PAUSE, pause, int, (void), ())
 LAZY(B_SIGSUSPEND, sigsuspend, int, (const sigset_t *a), (a))
+LAZY(B_FORK, fork, pid_t, (void), ())
+LAZY(B_WAIT4, wait4, pid_t, (pid_t a, int *b, int c, struct rusage *d), (a, b, c, d))
+LAZY(B_WAITID, waitid, int, (idtype_t a, id_t b, siginfo_t *c, int d), (a, b, c, d))
+LAZY(B_KILL, kill, int, (pid_t a, int b), (a, b))
 
 struct ts_real ts_real = {
 	.read = lazy_read, .readv = lazy_readv, .recv = lazy_recv, .recvfrom = lazy_recvfrom,
@@ -329,4 +341,5 @@ struct ts_real ts_real = {
 	.select = lazy_select, .pselect = lazy_pselect, .epoll_wait = lazy_epoll_wait,
 	.epoll_pwait = lazy_epoll_pwait, .nanosleep = lazy_nanosleep,
 	.clock_nanosleep = lazy_clock_nanosleep, .pause = lazy_pause, .sigsuspend = lazy_sigsuspend,
+	.fork = lazy_fork, .wait4 = lazy_wait4, .waitid = lazy_waitid, .kill = lazy_kill,
 };

@@ -83,6 +83,16 @@ int ts_parse_accept(const char *s, enum ts_accept_mode *out)
 	return 0;
 }
 
+int ts_parse_reap(const char *s, enum ts_reap_mode *out)
+{
+	static const char *const words[] = {"fork", "off", NULL};
+	int i = word_index(s, words);
+	if (i < 0)
+		return -1;
+	*out = (enum ts_reap_mode)i;
+	return 0;
+}
+
 /* Does s[0..n) equal word, ignoring ASCII case? */
 static int span_eq(const char *s, size_t n, const char *word)
 {
@@ -214,6 +224,8 @@ void ts_config_defaults(struct ts_config *c)
 	c->eintr = TS_EINTR_RETRY;
 	c->eintr_pass = TS_EINTR_PASS_DEFAULT;
 	c->accept = TS_ACCEPT_RETRY;
+	c->reap = TS_REAP_FORK;
+	c->reap_cache = TS_REAP_CACHE_DEFAULT;
 }
 
 static void warn(struct ts_config *c, const char *var, const char *value, const char *accepted,
@@ -256,4 +268,12 @@ void ts_config_load_rt(struct ts_config *c, ts_getenv_fn get, int rtmin, int rtm
 		     "ALRM,VTALRM,INT,TERM,QUIT");
 	if ((v = get("TCPSAFE_ACCEPT")) && ts_parse_accept(v, &c->accept) < 0)
 		warn(c, "TCPSAFE_ACCEPT", v, "retry, pass", "retry");
+	if ((v = get("TCPSAFE_REAP")) && ts_parse_reap(v, &c->reap) < 0)
+		warn(c, "TCPSAFE_REAP", v, "fork, off", "fork");
+	if ((v = get("TCPSAFE_REAP_CACHE")) &&
+	    (ts_parse_ulong(v, TS_REAP_CACHE_MAX, &c->reap_cache) < 0 ||
+	     c->reap_cache < TS_REAP_CACHE_MIN)) {
+		c->reap_cache = TS_REAP_CACHE_DEFAULT;
+		warn(c, "TCPSAFE_REAP_CACHE", v, "an integer from 16 to 1000000", "1024");
+	}
 }

@@ -9,6 +9,10 @@ enum ts_level { TS_L_ERROR, TS_L_WARN, TS_L_INFO, TS_L_DEBUG };
 enum ts_sigpipe_mode { TS_SIGPIPE_IGNORE, TS_SIGPIPE_DEFAULT };
 enum ts_eintr_mode { TS_EINTR_RETRY, TS_EINTR_STRICT, TS_EINTR_PASS };
 enum ts_accept_mode { TS_ACCEPT_RETRY, TS_ACCEPT_PASS };
+enum ts_reap_mode { TS_REAP_FORK, TS_REAP_OFF };
+#define TS_REAP_CACHE_DEFAULT 1024UL
+#define TS_REAP_CACHE_MIN 16UL
+#define TS_REAP_CACHE_MAX 1000000UL
 
 /* Signal sets as bit (sig - 1) of a 64-bit word: signals 1..64. */
 #define TS_SIGBIT(sig) (1ULL << ((unsigned)(sig) - 1))
@@ -38,6 +42,8 @@ struct ts_config {
 	enum ts_eintr_mode eintr;
 	unsigned long long eintr_pass; /* TS_SIGBIT set */
 	enum ts_accept_mode accept;
+	enum ts_reap_mode reap;
+	unsigned long reap_cache; /* statuses kept for the program's wait calls */
 	int nwarn;
 	struct ts_warning warn[TS_MAX_WARNINGS];
 };
@@ -61,6 +67,7 @@ int ts_parse_log(const char *s, enum ts_log_dest *dest, char *path, size_t paths
 int ts_parse_abs_path(const char *s, char *path, size_t pathsz);
 int ts_parse_eintr(const char *s, enum ts_eintr_mode *out);
 int ts_parse_accept(const char *s, enum ts_accept_mode *out);
+int ts_parse_reap(const char *s, enum ts_reap_mode *out);
 /* Comma-separated signals: INT or SIGINT (any case), 1..64, RTMIN, RTMIN+N,
  * RTMAX, RTMAX-N; or "none" for the empty set.  rtmin/rtmax are the
  * process's SIGRTMIN/SIGRTMAX. */

@@ -89,3 +89,19 @@ int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq)
 	errno = saved;
 	return 1;
 }
+
+int ts_eintr_wait_continues(enum ts_call call, unsigned long *seq)
+{
+	int saved = errno, go_on = 1;
+	unsigned long now = ts_tsig.hseq;
+	for (int sig = 1; sig < NSIG && now != *seq; sig++)
+		if (ts_tsig.sig_seq[sig] > *seq && !ts_sig_restarts(sig)) {
+			go_on = 0;
+			ts_log_eintr_passed(call, -1, sig);
+			break;
+		}
+	*seq = now;
+	ts_tsig.decided = now;
+	errno = saved;
+	return go_on;
+}

@@ -29,6 +29,7 @@ void ts_init(void)
 			ts_log_config_warning(ts_cfg.warn[i].var, ts_cfg.warn[i].value,
 			                      ts_cfg.warn[i].accepted, ts_cfg.warn[i].using_);
 		ts_signals_init();
+		ts_children_init();
 		__atomic_store_n(&ts_active, 1, __ATOMIC_RELEASE);
 	}
 	atomic_store(&state, 2);

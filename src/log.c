@@ -35,6 +35,7 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_EPOLL_WAIT] = "epoll_wait", [TS_C_EPOLL_PWAIT] = "epoll_pwait",
 	[TS_C_NANOSLEEP] = "nanosleep", [TS_C_CLOCK_NANOSLEEP] = "clock_nanosleep",
 	[TS_C_USLEEP] = "usleep", [TS_C_PAUSE] = "pause", [TS_C_SIGSUSPEND] = "sigsuspend",
+	[TS_C_WAIT] = "wait",
 	[TS_C_UNKNOWN] = "unknown",
 };
 
@@ -452,6 +453,67 @@ void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms)
 	put_errno(&b, err);
 	ts_put_str(&b, " delay_ms=");
 	ts_put_i64(&b, delay_ms);
+	line_end(&b, TS_L_WARN);
+	errno = saved;
+}
+
+/* debug: a child the program forked, reaped by tcpsafe into its cache */
+void ts_log_reap(const struct ts_status *st)
+{
+	if (!enabled(TS_L_DEBUG) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_DEBUG, "reap");
+	ts_put_str(&b, " child=");
+	ts_put_i64(&b, st->pid);
+	if (st->code == CLD_EXITED) {
+		ts_put_str(&b, " exit=");
+		ts_put_i64(&b, st->status);
+	} else {
+		const char *name = ts_signal_name(st->status);
+		ts_put_str(&b, " signal=");
+		if (name)
+			ts_put_str(&b, name);
+		else
+			ts_put_i64(&b, st->status);
+		if (st->code == CLD_DUMPED)
+			ts_put_str(&b, " core=1");
+	}
+	line_end(&b, TS_L_DEBUG);
+	errno = saved;
+}
+
+/* warn: the status cache was full; the oldest statuses were dropped */
+void ts_log_reap_overflow(unsigned long dropped, unsigned long cap)
+{
+	if (!enabled(TS_L_WARN) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_WARN, "reap_overflow");
+	ts_put_str(&b, " dropped=");
+	ts_put_u64(&b, dropped);
+	ts_put_str(&b, " cache=");
+	ts_put_u64(&b, cap);
+	line_end(&b, TS_L_WARN);
+	errno = saved;
+}
+
+/* warn/error: reaping could not start or went wrong */
+void ts_log_reaper_trouble(const char *what, int err)
+{
+	if (!enabled(TS_L_WARN) || !admit())
+		return;
+	int saved = errno;
+	char line[LINE_MAX_BYTES];
+	struct ts_buf b = TS_BUF(line);
+	line_start(&b, TS_L_WARN, "reaper");
+	ts_put_str(&b, " msg=");
+	ts_put_value(&b, what, 200);
+	put_errno(&b, err);
 	line_end(&b, TS_L_WARN);
 	errno = saved;
 }

@@ -41,22 +41,10 @@ static struct slot slots[NSIG];
 /* sa_flags bits the kernel keeps (Linux >= 5.11 drops unknown ones); learnt
  * once, so the program's view of a SIG_DFL we replaced matches. */
 static int kernel_keeps = ~0;
-static atomic_flag table_lock = ATOMIC_FLAG_INIT;
+static struct ts_lock table_lock = TS_LOCK_INIT;
 
-static void lock(sigset_t *old)
-{
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, old);
-	while (atomic_flag_test_and_set_explicit(&table_lock, memory_order_acquire))
-		__builtin_ia32_pause();
-}
-
-static void unlock(const sigset_t *old)
-{
-	atomic_flag_clear_explicit(&table_lock, memory_order_release);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-}
+static void lock(sigset_t *old) { ts_lock(&table_lock, old); }
+static void unlock(const sigset_t *old) { ts_unlock(&table_lock, old); }
 
 /* fork() while another thread holds the lock would leave the child's table
  * locked forever: take it around fork. */
@@ -239,6 +227,19 @@ extern int __sigaction(int, const struct sigaction *, struct sigaction *);
 TS_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 {
 	return ts_sigaction(sig, act, oact);
+}
+
+/* Would the kernel restart a call interrupted by sig's handler?  (The
+ * program's SA_RESTART, or the one the EINTR policy adds.) */
+int ts_sig_restarts(int sig)
+{
+	if (sig < 1 || sig >= NSIG)
+		return 0;
+	if (ts_eintr_force_restart(sig))
+		return 1;
+	if (!atomic_load(&slots[sig].known))
+		return 0;
+	return (live(&slots[sig])->flags & SA_RESTART) != 0;
 }
 
 /* SA_RESETHAND: the program's view becomes SIG_DFL (mask and flags stay,

@@ -11,9 +11,12 @@
 #include "autoconfig.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/select.h>
 #include <time.h>
 #include <stdint.h>
@@ -29,6 +32,14 @@
 #define TS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TS_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
+
+/* ---- lock.c ------------------------------------------------------------ */
+struct ts_lock {
+	atomic_flag flag;
+};
+#define TS_LOCK_INIT {ATOMIC_FLAG_INIT}
+void ts_lock(struct ts_lock *l, sigset_t *old) TS_HIDDEN;
+void ts_unlock(struct ts_lock *l, const sigset_t *old) TS_HIDDEN;
 
 /* ---- bind.c: typed pointers to the real functions ---------------------- */
 struct ts_real {
@@ -67,6 +78,10 @@ struct ts_real {
 	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
 	int (*pause)(void);
 	int (*sigsuspend)(const sigset_t *);
+	pid_t (*fork)(void);
+	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
+	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
+	int (*kill)(pid_t, int);
 };
 
 /* Always callable: before binding each pointer holds a lazy stub that binds
@@ -101,6 +116,7 @@ enum ts_call {
 	TS_C_SENDFILE, TS_C_ACCEPT, TS_C_ACCEPT4, TS_C_CONNECT,
 	TS_C_POLL, TS_C_PPOLL, TS_C_SELECT, TS_C_PSELECT, TS_C_EPOLL_WAIT, TS_C_EPOLL_PWAIT,
 	TS_C_NANOSLEEP, TS_C_CLOCK_NANOSLEEP, TS_C_USLEEP, TS_C_PAUSE, TS_C_SIGSUSPEND,
+	TS_C_WAIT,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;
@@ -136,6 +152,10 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
 int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
 /* Does the policy make the kernel restart calls after sig's handler? */
 int ts_eintr_force_restart(int sig) TS_HIDDEN;
+/* For waits tcpsafe emulates (any-child wait while it reaps): go on
+ * waiting unless a program handler ran since *seq after which the kernel
+ * would not have restarted the call.  Moves *seq on. */
+int ts_eintr_wait_continues(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 /* For pause/sigsuspend: resume only if no program handler ran at all. */
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
@@ -143,6 +163,7 @@ int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 void ts_signals_init(void) TS_HIDDEN;
 int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact) TS_HIDDEN;
 void ts_signal_default_action(int sig) TS_HIDDEN;
+int ts_sig_restarts(int sig) TS_HIDDEN;
 /* Per-thread record written by the trampoline: which program handlers ran.
  * hseq counts program handler runs on this thread; sig_seq[s] is hseq at the
  * last run of signal s.  A wrapper that notes hseq before a call knows exactly
@@ -159,6 +180,28 @@ extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
 /* ---- sigpipe.c: the SIGPIPE policy ------------------------------------- */
 void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
 unsigned long ts_sigpipe_count(void) TS_HIDDEN;
+
+/* ---- children.c: the children the program forked ----------------------- */
+struct ts_status {
+	pid_t pid, pgid;
+	int code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	int status; /* exit code or signal */
+	uid_t uid;
+	struct rusage ru;
+};
+int ts_reap_active(void) TS_HIDDEN;
+/* Take (or with peek, copy) a cached status matching idtype/id. */
+int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out) TS_HIDDEN;
+void ts_child_untrack(pid_t pid) TS_HIDDEN;
+uint32_t ts_reap_gen(void) TS_HIDDEN;
+/* Sleep until a reap changes the generation from g, at most ms; -1/EINTR
+ * if a signal handler ran. */
+int ts_reap_wait(uint32_t g, int ms) TS_HIDDEN;
+void ts_reap_settle(void) TS_HIDDEN;
+void ts_children_init(void) TS_HIDDEN;
+void ts_log_reap(const struct ts_status *st) TS_HIDDEN;
+void ts_log_reap_overflow(unsigned long dropped, unsigned long cap) TS_HIDDEN;
+void ts_log_reaper_trouble(const char *what, int err) TS_HIDDEN;
 
 /* raw syscall helpers that never re-enter our wrappers */
 ssize_t ts_sys_write(int fd, const void *buf, size_t n) TS_HIDDEN;

@@ -1,0 +1,25 @@
+/* The only lock tcpsafe has, for its rare paths (signal table, child
+ * status cache), never for a call's success path.  A spin lock taken with
+ * every signal blocked on the taking thread: a handler on that thread can
+ * never find it held by the code it interrupted, and holders never wait
+ * for anything but the CPU. */
+#include "autoconfig.h"
+
+#include <pthread.h>
+
+#include "tcpsafe.h"
+
+void ts_lock(struct ts_lock *l, sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+void ts_unlock(struct ts_lock *l, const sigset_t *old)
+{
+	atomic_flag_clear_explicit(&l->flag, memory_order_release);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}

@@ -1,0 +1,193 @@
+/* The wait family, once tcpsafe reaps the children the program forked.
+ *
+ * A status tcpsafe collected is handed out exactly once, in the form the
+ * kernel would have used (status word, rusage, siginfo), before asking the
+ * kernel.  A wait for one pid blocks in the kernel as usual: if tcpsafe
+ * reaps that child meanwhile, the kernel says ECHILD and the cache answers.
+ * A blocking wait for any child cannot block in the kernel (a child tcpsafe
+ * reaps would not wake it while others live), so it polls the kernel with
+ * WNOHANG and sleeps until the reaper reports a reap, or 100 ms at most
+ * (stops, continues, untracked children).  Before the first fork, every
+ * call goes straight to libc. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcpsafe.h"
+
+extern pid_t __wait(int *);
+extern pid_t __waitpid(pid_t, int *, int);
+
+#define SLICE_MS 100
+
+static int encode(const struct ts_status *st)
+{
+	switch (st->code) {
+	case CLD_EXITED:
+		return (st->status & 0xff) << 8;
+	case CLD_DUMPED:
+		return (st->status & 0x7f) | 0x80;
+	default:
+		return st->status & 0x7f;
+	}
+}
+
+/* What a wait4-style call (wait, waitpid, wait3, wait4) asks for. */
+struct req {
+	idtype_t idtype;
+	id_t id;
+	int options;
+	int *status;
+	struct rusage *ru;
+	siginfo_t *info; /* waitid */
+};
+
+static void deliver(const struct req *q, const struct ts_status *st)
+{
+	if (q->info) {
+		memset(q->info, 0, sizeof *q->info);
+		q->info->si_signo = SIGCHLD;
+		q->info->si_code = st->code;
+		q->info->si_pid = st->pid;
+		q->info->si_uid = st->uid;
+		q->info->si_status = st->status;
+		return;
+	}
+	if (q->status)
+		*q->status = encode(st);
+	if (q->ru)
+		*q->ru = st->ru;
+}
+
+/* One kernel call for q, with extra option bits.  Returns the pid reported
+ * (0 = nothing ready), or -1. */
+static pid_t kernel_wait(const struct req *q, int extra)
+{
+	if (q->info) {
+		memset(q->info, 0, sizeof *q->info);
+		int r = ts_real.waitid(q->idtype, q->id, q->info, q->options | extra);
+		return r < 0 ? -1 : q->info->si_pid;
+	}
+	pid_t pid = q->idtype == P_PID ? (pid_t)q->id
+	            : q->idtype == P_PGID ? -(pid_t)q->id : -1;
+	return ts_real.wait4(pid, q->status, q->options | extra, q->ru);
+}
+
+/* The kernel reported pid: if it was an exit, tcpsafe is no longer to reap it. */
+static void reported(const struct req *q, pid_t pid)
+{
+	if (q->info ? (q->info->si_code == CLD_EXITED || q->info->si_code == CLD_KILLED ||
+	               q->info->si_code == CLD_DUMPED)
+	            : (q->status && (WIFEXITED(*q->status) || WIFSIGNALED(*q->status))))
+		ts_child_untrack(pid);
+	else if (!q->info && !q->status && !(q->options & (WUNTRACED | WCONTINUED)))
+		ts_child_untrack(pid);
+}
+
+static pid_t do_wait(struct req *q)
+{
+	int exits = !q->info || (q->options & WEXITED);
+	int peek = q->info && (q->options & WNOWAIT);
+	unsigned long seq = ts_tsig.hseq;
+	struct ts_status st;
+	int saved = errno;
+
+	for (;;) {
+		uint32_t g = ts_reap_gen();
+		if (exits && ts_cache_take(q->idtype, q->id, peek, &st)) {
+			deliver(q, &st);
+			errno = saved;
+			return st.pid;
+		}
+		int blocking = !(q->options & WNOHANG);
+		pid_t r = kernel_wait(q, q->idtype == P_PID ? 0 : WNOHANG);
+		if (r > 0) {
+			if (!peek)
+				reported(q, r);
+			return r;
+		}
+		/* Nothing from the kernel: a status tcpsafe is reaping right now
+		 * may be on its way to the cache; let it land, then look again. */
+		int e = errno;
+		if (exits && (r == 0 || e == ECHILD)) {
+			ts_reap_settle();
+			if (ts_cache_take(q->idtype, q->id, peek, &st)) {
+				deliver(q, &st);
+				errno = saved;
+				return st.pid;
+			}
+		}
+		if (r < 0) {
+			errno = e;
+			return -1;
+		}
+		if (!blocking || q->idtype == P_PID)
+			return 0;
+		if (ts_reap_wait(g, SLICE_MS) < 0 && !ts_eintr_wait_continues(TS_C_WAIT, &seq)) {
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
+/* waitpid-style pid to an id type */
+static struct req by_pid(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	struct req q = {P_ALL, 0, options, status, ru, NULL};
+	if (pid > 0) {
+		q.idtype = P_PID;
+		q.id = (id_t)pid;
+	} else if (pid == 0) {
+		q.idtype = P_PGID;
+		q.id = (id_t)getpgrp();
+	} else if (pid < -1) {
+		q.idtype = P_PGID;
+		q.id = (id_t)-pid;
+	}
+	return q;
+}
+
+/* Clone children (__WCLONE without __WALL) are never ours. */
+static int ours(int options)
+{
+	return ts_reap_active() && (!(options & __WCLONE) || (options & __WALL));
+}
+
+TS_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if (!ours(options))
+		return ts_real.wait4(pid, status, options, ru);
+	struct req q = by_pid(pid, status, options, ru);
+	return do_wait(&q);
+}
+
+TS_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	return wait4(pid, status, options, NULL);
+}
+
+TS_EXPORT pid_t __waitpid(pid_t pid, int *status, int options)
+{
+	return wait4(pid, status, options, NULL);
+}
+
+TS_EXPORT pid_t wait(int *status) { return wait4(-1, status, 0, NULL); }
+
+TS_EXPORT pid_t __wait(int *status) { return wait4(-1, status, 0, NULL); }
+
+TS_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
+{
+	return wait4(-1, status, options, ru);
+}
+
+TS_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
+{
+	if (!ours(options) || !info || (idtype != P_ALL && idtype != P_PID && idtype != P_PGID))
+		return ts_real.waitid(idtype, id, info, options);
+	struct req q = {idtype, id, options, NULL, NULL, info};
+	if (idtype == P_PGID && id == 0)
+		q.id = (id_t)getpgrp();
+	return do_wait(&q) < 0 ? -1 : 0;
+}
