@@ -32,6 +32,8 @@ static void usage(FILE *f)
 	        "  --eintr-pass=SIGS  handlers whose EINTR reaches the program\n"
 	        "                     (default ALRM,VTALRM,INT,TERM,QUIT; none for no signal)\n"
 	        "  --accept=MODE      retry (default) or pass: transient accept() errors\n"
+	        "  --reap=MODE        fork (default): reap forked children; off\n"
+	        "  --reap-cache=N     exit statuses kept for the program's wait calls (1024)\n"
 	        "  --disable          load the library but do nothing (TCPSAFE_DISABLE=1)\n"
 	        "  --library=PATH     use this libtcpsafe.so\n"
 	        "  -h, --help         show this help\n"
@@ -128,12 +130,13 @@ static int set(const char *var, const char *val)
 int main(int argc, char **argv)
 {
 	enum { O_LOG = 256, O_LEVEL, O_RATE, O_NOSIGPIPE, O_DISABLE, O_LIBRARY, O_EINTR, O_PASS,
-	       O_ACCEPT };
+	       O_ACCEPT, O_REAP, O_REAP_CACHE };
 	/* options that set one variable to their argument */
 	static const char *const var_of[] = {
 		[O_LOG - O_LOG] = "TCPSAFE_LOG",       [O_LEVEL - O_LOG] = "TCPSAFE_LOG_LEVEL",
 		[O_RATE - O_LOG] = "TCPSAFE_LOG_RATE", [O_EINTR - O_LOG] = "TCPSAFE_EINTR",
 		[O_PASS - O_LOG] = "TCPSAFE_EINTR_PASS", [O_ACCEPT - O_LOG] = "TCPSAFE_ACCEPT",
+		[O_REAP - O_LOG] = "TCPSAFE_REAP", [O_REAP_CACHE - O_LOG] = "TCPSAFE_REAP_CACHE",
 	};
 	static const struct option opts[] = {
 		{"log", required_argument, NULL, O_LOG},
@@ -145,6 +148,8 @@ int main(int argc, char **argv)
 		{"eintr", required_argument, NULL, O_EINTR},
 		{"eintr-pass", required_argument, NULL, O_PASS},
 		{"accept", required_argument, NULL, O_ACCEPT},
+		{"reap", required_argument, NULL, O_REAP},
+		{"reap-cache", required_argument, NULL, O_REAP_CACHE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -156,6 +161,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_LOG: case O_LEVEL: case O_RATE: case O_EINTR: case O_PASS: case O_ACCEPT:
+		case O_REAP: case O_REAP_CACHE:
 			if (set(var_of[c - O_LOG], optarg) < 0)
 				return 2;
 			break;

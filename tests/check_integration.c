@@ -600,12 +600,14 @@ START_TEST(launcher_prepends_and_sets_variables)
 	char out[8192];
 	const char *extra[] = {"LD_PRELOAD=libdoesnotexist-xyz.so", NULL};
 	char *argv[] = {LAUNCHER, "--log=none", "--no-sigpipe", "--log-level=debug", "--eintr=strict",
-	                "--eintr-pass=TERM,USR1", "--accept=pass", "/bin/sh", "-c",
+	                "--eintr-pass=TERM,USR1", "--accept=pass", "--reap=off", "--reap-cache=64",
+	                "/bin/sh", "-c",
 	                "echo \"$LD_PRELOAD|$TCPSAFE_LOG|$TCPSAFE_SIGPIPE|$TCPSAFE_LOG_LEVEL|"
-	                "$TCPSAFE_EINTR|$TCPSAFE_EINTR_PASS|$TCPSAFE_ACCEPT\"", NULL};
+	                "$TCPSAFE_EINTR|$TCPSAFE_EINTR_PASS|$TCPSAFE_ACCEPT|$TCPSAFE_REAP|"
+	                "$TCPSAFE_REAP_CACHE\"", NULL};
 	int st = run(WITHOUT, argv, extra, out, sizeof out, 5000);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ck_assert_msg(strstr(out, "libtcpsafe.so:libdoesnotexist-xyz.so|none|default|debug|strict|TERM,USR1|pass"), "%s", out);
+	ck_assert_msg(strstr(out, "libtcpsafe.so:libdoesnotexist-xyz.so|none|default|debug|strict|TERM,USR1|pass|off|64"), "%s", out);
 	ck_assert_msg(out[0] == '/', "library path not absolute: %s", out);
 }
 END_TEST

@@ -2141,6 +2141,11 @@ START_TEST(test_eintr_accept_load)
 		{"TCPSAFE_ACCEPT", "Retry", 0}, {"TCPSAFE_ACCEPT", "strict", 1},
 		{"TCPSAFE_EINTR_PASS", "USR1", 0}, {"TCPSAFE_EINTR_PASS", "", 1},
 		{"TCPSAFE_EINTR_PASS", "TERM;INT", 1},
+		{"TCPSAFE_REAP", "fork", 0},    {"TCPSAFE_REAP", "OFF", 0},
+		{"TCPSAFE_REAP", "on", 1},      {"TCPSAFE_REAP_CACHE", "16", 0},
+		{"TCPSAFE_REAP_CACHE", "1000000", 0}, {"TCPSAFE_REAP_CACHE", "15", 1},
+		{"TCPSAFE_REAP_CACHE", "1000001", 1}, {"TCPSAFE_REAP_CACHE", "-1", 1},
+		{"TCPSAFE_REAP_CACHE", "", 1},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		env_one_name = rows[i].var;
@@ -2154,6 +2159,8 @@ START_TEST(test_eintr_accept_load)
 			ck_assert_int_eq(c.eintr, TS_EINTR_RETRY);
 			ck_assert_int_eq(c.accept, TS_ACCEPT_RETRY);
 			ck_assert(c.eintr_pass == TS_EINTR_PASS_DEFAULT);
+			ck_assert_int_eq(c.reap, TS_REAP_FORK);
+			ck_assert_uint_eq(c.reap_cache, TS_REAP_CACHE_DEFAULT);
 		}
 	}
 	env_one_name = "TCPSAFE_EINTR";
@@ -2168,6 +2175,14 @@ START_TEST(test_eintr_accept_load)
 	env_one_value = "USR1,RTMIN+1";
 	ts_config_load_rt(&c, env_one, 35, 64);
 	ck_assert(c.eintr_pass == (B(10) | B(36)));
+	env_one_name = "TCPSAFE_REAP_CACHE";
+	env_one_value = "4096";
+	ts_config_load(&c, env_one);
+	ck_assert_uint_eq(c.reap_cache, 4096);
+	env_one_name = "TCPSAFE_REAP";
+	env_one_value = "off";
+	ts_config_load(&c, env_one);
+	ck_assert_int_eq(c.reap, TS_REAP_OFF);
 }
 END_TEST
 
