@@ -149,15 +149,20 @@ static struct req by_pid(pid_t pid, int *status, int options, struct rusage *ru)
 	return q;
 }
 
-/* Clone children (__WCLONE without __WALL) are never ours. */
-static int ours(int options)
+/* Clone children (__WCLONE without __WALL) are never ours; options the
+ * kernel refuses go to it untouched, so it says EINVAL as usual. */
+static int ours(int options, int valid)
 {
-	return ts_reap_active() && (!(options & __WCLONE) || (options & __WALL));
+	return ts_reap_active() && !(options & ~valid) &&
+	       (!(options & __WCLONE) || (options & __WALL));
 }
+
+#define WAIT4_OPTIONS (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
+#define WAITID_OPTIONS (WAIT4_OPTIONS | WEXITED | WSTOPPED | WNOWAIT)
 
 TS_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-	if (!ours(options))
+	if (!ours(options, WAIT4_OPTIONS))
 		return ts_real.wait4(pid, status, options, ru);
 	struct req q = by_pid(pid, status, options, ru);
 	return do_wait(&q);
@@ -184,7 +189,8 @@ TS_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 
 TS_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-	if (!ours(options) || !info || (idtype != P_ALL && idtype != P_PID && idtype != P_PGID))
+	if (!ours(options, WAITID_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED)) ||
+	    !info || (idtype != P_ALL && idtype != P_PID && idtype != P_PGID))
 		return ts_real.waitid(idtype, id, info, options);
 	struct req q = {idtype, id, options, NULL, NULL, info};
 	if (idtype == P_PGID && id == 0)

@@ -5,7 +5,7 @@
  *
  * Prints one integer and a newline on stdout and exits 0.
  *
- * Zombie children are found by scanning /proc/[0-9]*/stat for processes
+ * Zombie children are found by scanning /proc/<pid>/stat for processes
  * whose parent (field 4) is PID and whose state (field 3) is 'Z'.  The
  * command name (field 2) is in parentheses and may itself hold spaces and
  * ')', so the fields after it are read from the LAST ')' of the line.
@@ -103,7 +103,7 @@ static long count_zombies(long parent)
 			p++;
 		if (p == de->d_name || *p)
 			continue; /* not a process directory */
-		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		snprintf(path, sizeof path, "/proc/%ld/stat", strtol(de->d_name, NULL, 10));
 		if (read_small(path, buf, sizeof buf) <= 0)
 			continue; /* exited and reaped meanwhile */
 		p = strrchr(buf, ')');

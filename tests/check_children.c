@@ -1,0 +1,227 @@
+/* Children: fork servers leave no zombies under tcpsafe, and every exit
+ * status a program asks for is still delivered exactly once.  Each case
+ * runs both ways: the zombies must pile up without tcpsafe (or the test
+ * proves nothing), and the programs' own view of their children must be
+ * identical. */
+#include "autoconfig.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define BIG (1 << 20)
+
+static char *buf;
+
+static void setup(void)
+{
+	buf = malloc(BIG);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void teardown(void) { free(buf); }
+
+static long helper_number(const char *opt, pid_t pid)
+{
+	char ps[16], out[64];
+	snprintf(ps, sizeof ps, "%d", (int)pid);
+	char *argv[] = {HELPER("zombies"), (char *)opt, ps, NULL};
+	char *argv1[] = {HELPER("zombies"), ps, NULL};
+	int st = run(WITHOUT, opt ? argv : argv1, NULL, out, sizeof out, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "zombies helper: 0x%x", st);
+	return atol(out);
+}
+
+static long zombies_of(pid_t pid) { return helper_number(NULL, pid); }
+static long rss_of(pid_t pid) { return helper_number("--rss", pid); }
+
+static void clients(int port, int count, int parallel)
+{
+	char ps[16], cs[16], js[16], out[8192];
+	snprintf(ps, sizeof ps, "%d", port);
+	snprintf(cs, sizeof cs, "%d", count);
+	snprintf(js, sizeof js, "%d", parallel);
+	char *argv[] = {EXAMPLE("echo_client"), "-c", cs, "-j", js, "127.0.0.1", ps, NULL};
+	int st = run(WITHOUT, argv, NULL, out, sizeof out, 60000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "echo_client: 0x%x", st);
+}
+
+/* Wait up to ms for the zombie count of pid to reach want. */
+static long settle_zombies(pid_t pid, long want, int ms)
+{
+	long z = -1;
+	for (int t = 0; t <= ms; t += 50) {
+		z = zombies_of(pid);
+		if (z == want)
+			break;
+		usleep(50000);
+	}
+	return z;
+}
+
+/* ---- tcpserv01: no SIGCHLD handling at all ------------------------------ */
+
+static void tcpserv01_case(int preload, const char *env1)
+{
+	struct proc s;
+	char *argv[] = {EXAMPLE("tcpserv01"), NULL};
+	const char *extra[] = {env1, NULL};
+	proc_start(&s, preload, argv, extra);
+	int port = proc_port(&s);
+	ck_assert_int_gt(port, 0);
+	clients(port, 10, 10);
+	if (preload && !env1) {
+		long z = settle_zombies(s.pid, 0, 1000);
+		ck_assert_msg(z == 0, "with tcpsafe: %ld zombies 1 s after the clients", z);
+	} else {
+		long z = settle_zombies(s.pid, 10, 2000);
+		ck_assert_msg(z == 10, "expected the bug: 10 zombies, saw %ld", z);
+	}
+	proc_kill(&s);
+	unlink(s.err);
+}
+
+START_TEST(tcpserv01_zombies_without) { tcpserv01_case(WITHOUT, NULL); }
+END_TEST
+
+START_TEST(tcpserv01_no_zombies_with) { tcpserv01_case(WITH, NULL); }
+END_TEST
+
+START_TEST(tcpserv01_zombies_with_reap_off) { tcpserv01_case(WITH, "TCPSAFE_REAP=off"); }
+END_TEST
+
+/* 2,000 connections: no zombie, and no growth in the server's memory once
+ * the status cache is full (the server never waits). */
+START_TEST(tcpserv01_two_thousand_connections)
+{
+	struct proc s;
+	char *argv[] = {EXAMPLE("tcpserv01"), NULL};
+	proc_start(&s, WITH, argv, NULL);
+	int port = proc_port(&s);
+	ck_assert_int_gt(port, 0);
+	clients(port, 1200, 40);
+	ck_assert_int_eq(settle_zombies(s.pid, 0, 1000), 0);
+	long rss1 = rss_of(s.pid);
+	clients(port, 800, 40);
+	ck_assert_int_eq(settle_zombies(s.pid, 0, 1000), 0);
+	long rss2 = rss_of(s.pid);
+	ck_assert_msg(rss2 - rss1 < 128, "RSS grew from %ld kB to %ld kB", rss1, rss2);
+	proc_kill(&s);
+	unlink(s.err);
+}
+END_TEST
+
+/* ---- a handler with a single wait(): SIGCHLDs coalesce --------------------- */
+
+START_TEST(coalesced_sigchld)
+{
+	char a[512], b[512];
+	char *argv[] = {HELPER("coalesce"), NULL};
+	int s1 = run(WITHOUT, argv, NULL, a, sizeof a, 10000);
+	int s2 = run(WITH, argv, NULL, b, sizeof b, 10000);
+	ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0, "without: 0x%x %s", s1, a);
+	ck_assert_msg(WIFEXITED(s2) && WEXITSTATUS(s2) == 0, "with: 0x%x %s", s2, b);
+	int h, z, l, t, u;
+	ck_assert_msg(sscanf(a, "handled=%d zombies=%d later=%d total=%d unique=%d", &h, &z, &l, &t,
+	                     &u) == 5, "%s", a);
+	ck_assert_msg(z > 0 && t == 20 && u == 20 && !strstr(a, "dup=1"), "without: %s", a);
+	ck_assert_msg(sscanf(b, "handled=%d zombies=%d later=%d total=%d unique=%d", &h, &z, &l, &t,
+	                     &u) == 5, "%s", b);
+	ck_assert_msg(z == 0 && t == 20 && u == 20 && !strstr(b, "dup=1"), "with: %s", b);
+}
+END_TEST
+
+/* ---- what programs see of their children: identical ------------------------ */
+
+START_TEST(wait_semantics_identical)
+{
+	char *a = malloc(BIG), *b = malloc(BIG);
+	char *argv[] = {HELPER("waitcheck"), NULL};
+	int s1 = run(WITHOUT, argv, NULL, a, BIG, 30000);
+	int s2 = run(WITH, argv, NULL, b, BIG, 30000);
+	ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0, "without: 0x%x", s1);
+	ck_assert_msg(WIFEXITED(s2) && WEXITSTATUS(s2) == 0, "with: 0x%x\n%s", s2, b);
+	ck_assert_msg(strstr(a, "\nok\n"), "transcript incomplete:\n%s", a);
+	if (strcmp(a, b)) {
+		const char *x = a, *y = b;
+		while (*x && *x == *y)
+			x++, y++;
+		while (x > a && x[-1] != '\n')
+			x--, y--;
+		ck_abort_msg("transcripts differ at:\nwithout: %.300s\nwith:    %.300s", x, y);
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(python_subprocess_status)
+{
+	char out[512];
+	if (access("/usr/bin/python3", X_OK) != 0)
+		ck_abort_msg("python3 is needed for this test (apt-get install python3)");
+	char *argv[] = {"/usr/bin/python3", TS_SRCDIR "/tests/helpers/pysub.py", NULL};
+	int st = run(WITH, argv, NULL, out, sizeof out, 20000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "0x%x %s", st, out);
+	ck_assert_msg(strstr(out, "\nrun 3\n") && strstr(out, "py ok"), "%s", out);
+}
+END_TEST
+
+/* Statuses beyond the cache are dropped, counted and logged; the newest are
+ * still delivered.  Without the bound (default size) all are. */
+START_TEST(cache_bound_is_logged)
+{
+	char out[256], logpath[256], logenv[300];
+	char *argv[] = {HELPER("forkmany"), "40", NULL};
+	int st = run(WITH, argv, NULL, out, sizeof out, 10000);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_msg(!strncmp(out, "waited=40 sum=780", 17), "%s", out);
+	tmp_path(logpath, sizeof logpath, "log");
+	snprintf(logenv, sizeof logenv, "TCPSAFE_LOG=%s", logpath);
+	const char *extra[] = {"TCPSAFE_REAP_CACHE=16", "TCPSAFE_LOG_LEVEL=debug", logenv, NULL};
+	st = run(WITH, argv, extra, out, sizeof out, 10000);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_msg(!strncmp(out, "waited=16 ", 10), "%s", out);
+	slurp(logpath, buf, BIG);
+	ck_assert_msg(strstr(buf, "level=warn event=reap_overflow dropped="), "%.2000s", buf);
+	ck_assert_msg(count_lines_with(buf, "event=reap child=") == 40, "%.2000s", buf);
+	unlink(logpath);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("children");
+	TCase *t = tcase_create("reaping");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 240);
+	tcase_add_test(t, tcpserv01_zombies_without);
+	tcase_add_test(t, tcpserv01_no_zombies_with);
+	tcase_add_test(t, tcpserv01_zombies_with_reap_off);
+	tcase_add_test(t, tcpserv01_two_thousand_connections);
+	tcase_add_test(t, coalesced_sigchld);
+	tcase_add_test(t, cache_bound_is_logged);
+	suite_add_tcase(s, t);
+	t = tcase_create("statuses");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, wait_semantics_identical);
+	tcase_add_test(t, python_subprocess_status);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
