@@ -47,6 +47,7 @@ static struct {
 	uint32_t cap, hmask, count;
 	int32_t head, tail, free_;
 	unsigned long dropped, dropped_logged;
+	time_t overflow_logged_at;
 	struct ts_lock lock;
 	_Atomic uint32_t gen;      /* bumped after each reap: futex word */
 	_Atomic int waiters;       /* program threads sleeping on gen */
@@ -233,10 +234,18 @@ static int reap(pid_t pid)
 	st.code = si.si_code;
 	st.status = si.si_status;
 	st.uid = si.si_uid;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	ts_lock(&R.lock, &old);
 	cache_put(&st);
+	/* overflow: one line a second at most, with the running total */
 	unsigned long dropped = R.dropped, logged = R.dropped_logged;
-	R.dropped_logged = dropped;
+	if (dropped != logged && now.tv_sec != R.overflow_logged_at) {
+		R.dropped_logged = dropped;
+		R.overflow_logged_at = now.tv_sec;
+	} else {
+		logged = dropped;
+	}
 	ts_unlock(&R.lock, &old);
 	ts_child_untrack(pid);
 	atomic_fetch_sub(&R.reaping, 1);
@@ -417,6 +426,20 @@ static void fork_child(void)
 }
 
 void ts_children_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
+/* At exit: the overflow total not reported yet. */
+void ts_children_flush(void)
+{
+	sigset_t old;
+	if (!ts_reap_active())
+		return;
+	ts_lock(&R.lock, &old);
+	unsigned long dropped = R.dropped, logged = R.dropped_logged;
+	R.dropped_logged = dropped;
+	ts_unlock(&R.lock, &old);
+	if (dropped != logged)
+		ts_log_reap_overflow(dropped, R.cap);
+}
 
 static pid_t forked(pid_t p)
 {

@@ -40,6 +40,8 @@ __attribute__((constructor)) static void tcpsafe_load(void) { ts_init(); }
 /* Lines held back by the rate limit are still accounted for at exit. */
 __attribute__((destructor)) static void tcpsafe_unload(void)
 {
-	if (ts_active)
+	if (ts_active) {
+		ts_children_flush();
 		ts_log_flush_suppressed();
+	}
 }

@@ -199,6 +199,7 @@ uint32_t ts_reap_gen(void) TS_HIDDEN;
 int ts_reap_wait(uint32_t g, int ms) TS_HIDDEN;
 void ts_reap_settle(void) TS_HIDDEN;
 void ts_children_init(void) TS_HIDDEN;
+void ts_children_flush(void) TS_HIDDEN;
 void ts_log_reap(const struct ts_status *st) TS_HIDDEN;
 void ts_log_reap_overflow(unsigned long dropped, unsigned long cap) TS_HIDDEN;
 void ts_log_reaper_trouble(const char *what, int err) TS_HIDDEN;
