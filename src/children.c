@@ -417,6 +417,7 @@ static void fork_child(void)
 	R.cap = R.hmask = R.count = 0;
 	R.head = R.tail = R.free_ = -1;
 	R.dropped = R.dropped_logged = 0;
+	R.overflow_logged_at = 0;
 	atomic_store(&R.waiters, 0);
 	atomic_store(&R.forking, 0);
 	atomic_store(&R.reaper_idle, 0);
