@@ -148,14 +148,9 @@ START_TEST(wait_semantics_identical)
 	ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0, "without: 0x%x", s1);
 	ck_assert_msg(WIFEXITED(s2) && WEXITSTATUS(s2) == 0, "with: 0x%x\n%s", s2, b);
 	ck_assert_msg(strstr(a, "\nok\n"), "transcript incomplete:\n%s", a);
-	if (strcmp(a, b)) {
-		const char *x = a, *y = b;
-		while (*x && *x == *y)
-			x++, y++;
-		while (x > a && x[-1] != '\n')
-			x--, y--;
+	const char *y, *x = first_difference(a, b, &y);
+	if (x)
 		ck_abort_msg("transcripts differ at:\nwithout: %.300s\nwith:    %.300s", x, y);
-	}
 	free(a);
 	free(b);
 }
@@ -217,11 +212,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return run_suite(suite()); }

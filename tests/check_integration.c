@@ -549,14 +549,9 @@ START_TEST(signal_readback_identical)
 	ck_assert_int_eq(st1, st2);
 	ck_assert_msg(WIFEXITED(st1) && WEXITSTATUS(st1) == 0, "status 0x%x", st1);
 	ck_assert_int_gt(strlen(a), 100);
-	if (strcmp(a, b)) {
-		const char *x = a, *y = b;
-		while (*x && *x == *y)
-			x++, y++;
-		while (x > a && x[-1] != '\n')
-			x--, y--;
+	const char *y, *x = first_difference(a, b, &y);
+	if (x)
 		ck_abort_msg("read-back differs at:\nwithout: %.200s\nwith:    %.200s", x, y);
-	}
 	free(a);
 	free(b);
 }
@@ -693,11 +688,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return run_suite(suite()); }

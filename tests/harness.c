@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
 #include "harness.h"
 
 extern char **environ;
@@ -293,4 +295,26 @@ int all_lines_well_formed(const char *text, int *nlines, char *bad, size_t badsz
 	}
 	regfree(&re);
 	return ok;
+}
+
+const char *first_difference(const char *a, const char *b, const char **in_b)
+{
+	const char *x = a, *y = b;
+	if (!strcmp(a, b))
+		return NULL;
+	while (*x && *x == *y)
+		x++, y++;
+	while (x > a && x[-1] != '\n')
+		x--, y--;
+	*in_b = y;
+	return x;
+}
+
+int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -50,5 +50,11 @@ int count_lines_with(const char *text, const char *needle);
 /* Every line of text matches the tcpsafe log line grammar. */
 int all_lines_well_formed(const char *text, int *nlines, char *bad, size_t badsz);
 void tmp_path(char *buf, size_t sz, const char *tag);
+/* NULL if a and b are equal, else the start of the first differing line
+ * of a (its counterpart in b through *in_b). */
+const char *first_difference(const char *a, const char *b, const char **in_b);
+/* Runs every test of s, returns main()'s exit status. */
+struct Suite;
+int run_suite(struct Suite *s);
 
 #endif
