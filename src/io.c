@@ -17,9 +17,14 @@ extern ssize_t __read_chk(int, void *, size_t, size_t);
 extern ssize_t __recv_chk(int, void *, size_t, size_t, int);
 extern ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 
-/* Log a vanished client: an EPIPE or ECONNRESET on a socket. */
+/* Log a vanished client: an EPIPE or ECONNRESET on a socket, unless the
+ * SIGPIPE handler has just logged this EPIPE. */
 static void log_if_network_error(enum ts_call call, int fd, int err)
 {
+	if (err == EPIPE && ts_tsig.pipe_fd == fd + 1) {
+		ts_tsig.pipe_fd = 0;
+		return;
+	}
 	if (err == EPIPE || err == ECONNRESET) {
 		struct stat st;
 		if (!ts_active)
@@ -55,8 +60,13 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
  * pass set (see eintr.c), so nothing is noted before the call.  Writes
  * also mark the thread for the SIGPIPE handler around the call.  The
  * retry loop, logging and policy live out of line. */
+#if defined(__x86_64__) /* the SIGPIPE handler reads the fd from the context */
+#define MARK_BEGIN(mark) do { (void)(mark); } while (0)
+#define MARK_END(mark) do { (void)(mark); } while (0)
+#else
 #define MARK_BEGIN(mark) do { if (mark) ts_tsig.in_write++; } while (0)
 #define MARK_END(mark) do { if (mark) ts_tsig.in_write--; } while (0)
+#endif
 
 #define UNPAREN(...) __VA_ARGS__
 #define WRAP(rt, name, real, call, mark, PARAMS, FIELDS, ARGS, AARGS)             \

@@ -35,7 +35,7 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_EPOLL_WAIT] = "epoll_wait", [TS_C_EPOLL_PWAIT] = "epoll_pwait",
 	[TS_C_NANOSLEEP] = "nanosleep", [TS_C_CLOCK_NANOSLEEP] = "clock_nanosleep",
 	[TS_C_USLEEP] = "usleep", [TS_C_PAUSE] = "pause", [TS_C_SIGSUSPEND] = "sigsuspend",
-	[TS_C_WAIT] = "wait",
+	[TS_C_WAIT] = "wait", [TS_C_SPLICE] = "splice",
 	[TS_C_UNKNOWN] = "unknown",
 };
 

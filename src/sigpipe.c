@@ -8,8 +8,9 @@
  * kernel raises a socket's SIGPIPE as SI_USER from the process itself,
  * right as the write returns; on x86-64 the interrupted context still
  * holds the syscall's result and fd argument (rdi survives the syscall),
- * so we can look at what was written to.  When we cannot tell (other
- * architectures), we protect. */
+ * so we can look at what was written to, and log it right here.  When we
+ * cannot tell (other architectures), we protect, and write-family wrappers
+ * mark the thread so the handler knows whether one of them will log. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -33,14 +34,33 @@ static int fd_type(long fd)
 	return (int)(st.st_mode & S_IFMT);
 }
 
-/* Should this SIGPIPE be swallowed?  On x86-64 the interrupted context
- * tells: a socket's SIGPIPE is delivered as the write-family syscall
- * returns -EPIPE, with the fd still in rdi (splice: the output fd in rdx).
- * Anything else (kill(getpid()), a pipe reader gone, a SIGPIPE held
- * blocked and released later) gets the default action, as without us.
- * Elsewhere we cannot tell, and protect. */
-static int from_socket_write(void *ucv)
+/* The system call that just failed, from the instruction before it: glibc
+ * loads the number with "mov $N, %eax" right before "syscall". */
+static enum ts_call call_of(const unsigned char *ip)
 {
+	if (((uintptr_t)ip & 0xfff) < 7 || ip[-7] != 0xb8 || ip[-4] || ip[-3])
+		return TS_C_UNKNOWN;
+	switch (ip[-6] | ip[-5] << 8) {
+	case 1: case 18: return TS_C_WRITE; /* write, pwrite64 */
+	case 20: case 296: return TS_C_WRITEV;
+	case 44: return TS_C_SENDTO;
+	case 46: return TS_C_SENDMSG;
+	case 40: return TS_C_SENDFILE;
+	case 275: case 278: return TS_C_SPLICE;
+	default: return TS_C_UNKNOWN;
+	}
+}
+
+/* Should this SIGPIPE be swallowed, and for which socket?  On x86-64 the
+ * interrupted context tells: a socket's SIGPIPE is delivered as the
+ * write-family syscall returns -EPIPE, with the fd still in rdi (splice:
+ * the output fd in rdx).  Anything else (kill(getpid()), a pipe reader
+ * gone, a SIGPIPE held blocked and released later) gets the default
+ * action, as without us.  Elsewhere we cannot tell, and protect (*fd = -1). */
+static int from_socket_write(void *ucv, int *fd, enum ts_call *call)
+{
+	*fd = -1;
+	*call = TS_C_UNKNOWN;
 #if defined(__x86_64__)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -49,9 +69,14 @@ static int from_socket_write(void *ucv)
 	    ip[-1] != 0x05)
 		return 0;
 	int t = fd_type(g[REG_RDI]);
-	if (t == S_IFIFO)
-		return fd_type(g[REG_RDX]) == S_IFSOCK;
-	return t == S_IFSOCK;
+	if (t == S_IFIFO && fd_type(g[REG_RDX]) == S_IFSOCK)
+		*fd = (int)g[REG_RDX];
+	else if (t == S_IFSOCK)
+		*fd = (int)g[REG_RDI];
+	else
+		return 0;
+	*call = call_of(ip);
+	return 1;
 #else
 	(void)ucv;
 	return 1;
@@ -60,11 +85,12 @@ static int from_socket_write(void *ucv)
 
 void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc)
 {
-	int saved = errno;
+	int saved = errno, fd;
+	enum ts_call call;
 	/* kill -PIPE from another process, raise() or sigqueue(): the program
 	 * asked for SIG_DFL, so it gets the default action. */
 	int from_kernel = si && si->si_code == SI_USER && si->si_pid == getpid();
-	if (!from_kernel || !from_socket_write(uc)) {
+	if (!from_kernel || !from_socket_write(uc, &fd, &call)) {
 		ts_log_signal_debug(sig, "default");
 		ts_signal_default_action(sig);
 		errno = saved;
@@ -72,7 +98,13 @@ void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc)
 	}
 	atomic_fetch_add(&swallowed, 1);
 	ts_log_signal_debug(sig, "suppressed");
-	if (ts_tsig.in_write == 0) /* stdio, splice, raw syscall: no line yet */
+	if (fd >= 0) {
+		/* Log the EPIPE here, where the socket is known even for stdio
+		 * and splice; the wrapper that sees it return logs nothing more. */
+		ts_log_io_event(call, fd, EPIPE);
+		ts_tsig.pipe_fd = fd + 1;
+	} else if (ts_tsig.in_write == 0) { /* no wrapper will log it */
 		ts_log_sigpipe_unseen(atomic_fetch_add(&unseen, 1) + 1);
+	}
 	errno = saved;
 }

@@ -116,7 +116,7 @@ enum ts_call {
 	TS_C_SENDFILE, TS_C_ACCEPT, TS_C_ACCEPT4, TS_C_CONNECT,
 	TS_C_POLL, TS_C_PPOLL, TS_C_SELECT, TS_C_PSELECT, TS_C_EPOLL_WAIT, TS_C_EPOLL_PWAIT,
 	TS_C_NANOSLEEP, TS_C_CLOCK_NANOSLEEP, TS_C_USLEEP, TS_C_PAUSE, TS_C_SIGSUSPEND,
-	TS_C_WAIT,
+	TS_C_WAIT, TS_C_SPLICE,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;
@@ -173,7 +173,9 @@ struct ts_thread_sig {
 	unsigned long sig_seq[NSIG];
 	int last_sig;          /* signal of the latest program handler run */
 	unsigned long decided; /* hseq at the last EINTR decision */
-	unsigned int in_write; /* >0 while a wrapped write-family call runs */
+	unsigned int in_write; /* >0 while a wrapped write-family call runs
+	                        * (only maintained where sigpipe.c needs it) */
+	int pipe_fd;           /* fd + 1 whose EPIPE the SIGPIPE handler logged */
 };
 extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
 
