@@ -11,6 +11,8 @@
  *             SOCK_STREAM socketpair
  *   poll      poll() of one ready fd (/dev/zero, POLLIN),  (1 call/iteration)
  *             timeout 0
+ *   malloc    malloc(16) then free() (a positive control for the
+ *             allocation count below)
  *
  * With BENCH_MALLOCCOUNT=1 in the environment it also prints the heap calls
  * made during the loop, read from a preloaded bench/malloccount.so through
@@ -38,7 +40,7 @@ static void die(const char *what)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: calls write|read|sendrecv|poll N\n");
+        fprintf(stderr, "usage: calls write|read|sendrecv|poll|malloc N\n");
         return 2;
     }
     const char *kind = argv[1];
@@ -79,6 +81,8 @@ int main(int argc, char **argv)
         k = 2;
     else if (strcmp(kind, "poll") == 0)
         k = 3;
+    else if (strcmp(kind, "malloc") == 0)
+        k = 4;
     else {
         fprintf(stderr, "calls: unknown kind %s\n", kind);
         return 2;
@@ -106,6 +110,15 @@ int main(int argc, char **argv)
             if (recv(sv[1], &c, 1, 0) != 1)
                 die("recv");
             sink += c;
+        }
+        break;
+    case 4:
+        for (long i = 0; i < n; i++) {
+            char *volatile p = malloc(16);
+            if (!p)
+                die("malloc");
+            sink += (long)(p != NULL);
+            free(p);
         }
         break;
     default: {

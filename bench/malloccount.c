@@ -17,12 +17,16 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h> /* memalign, valloc, pvalloc */
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
+
+EXPORT void malloccount_get(unsigned long out[5]);
 
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);

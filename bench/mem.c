@@ -5,12 +5,12 @@
  * usage: mem start
  *   prints "rss_kb=N" as the first thing main() does: the cost of loading.
  * usage: mem fds N A
- *   raises RLIMIT_NOFILE (soft and hard to N+2A+64 when allowed, else the
+ *   raises RLIMIT_NOFILE (soft and hard to N+64 when allowed, else the
  *   soft limit to the hard one, and N is reduced to fit, with a note on
- *   stderr), prints the RSS, then opens AF_UNIX socketpairs until N fds are
- *   open, then A TCP connections over 127.0.0.1 (connect + accept, so the
- *   accepted ends are at the highest fd numbers, where a per-fd peer table
- *   must cover them), and prints the RSS again:
+ *   stderr), measures the RSS, then opens AF_UNIX socketpairs until N-2A
+ *   fds are open, then A TCP connections over 127.0.0.1 (connect + accept,
+ *   2A fds; the accepted ends are at the highest fd numbers, where a per-fd
+ *   peer table must cover them), and measures the RSS again:
  *   "fds=F accepted=A rss_before_kb=B rss_after_kb=R delta_kb=D"
  * Exit status 0 on success, 1 on an error, 2 on a usage error.
  */
@@ -60,25 +60,29 @@ int main(int argc, char **argv)
         return 2;
     }
     struct rlimit r;
-    rlim_t need = (rlim_t)(n + 2 * a + 64);
+    rlim_t need = (rlim_t)(n + 64);
     getrlimit(RLIMIT_NOFILE, &r);
     struct rlimit want = {need, need > r.rlim_max ? need : r.rlim_max};
     if (setrlimit(RLIMIT_NOFILE, &want) < 0) {
         r.rlim_cur = r.rlim_max;
         setrlimit(RLIMIT_NOFILE, &r);
-        long fit = (long)r.rlim_max - 2 * a - 64;
-        if (fit < 16) {
+        long fit = (long)r.rlim_max - 64;
+        if (fit < 2 * a + 16) {
             fprintf(stderr, "mem: RLIMIT_NOFILE hard limit %ld is too low\n", (long)r.rlim_max);
             return 1;
         }
-        fprintf(stderr, "mem: note: RLIMIT_NOFILE hard limit is %ld: %ld fds instead of %ld\n",
-                (long)r.rlim_max, fit, n);
+        fprintf(stderr, "mem: note: RLIMIT_NOFILE hard limit is %ld and cannot be raised: "
+                "%ld fds instead of %ld\n", (long)r.rlim_max, fit, n);
         n = fit;
+    }
+    if (2 * a + 16 > n) {
+        fprintf(stderr, "mem: N too small for A connections\n");
+        return 2;
     }
 
     long before = rss_kb();
     int sv[2], hi = 2;
-    while (hi + 2 < n) { /* fds 0..2 are already open */
+    while (hi + 1 + 2 <= n - 2 * a) { /* fds 0..2 are already open */
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
             die("mem: socketpair");
         hi = sv[1];

@@ -2,11 +2,14 @@
  * pingpong.c - wall-clock time of M round trips of a 1-byte message between
  * two processes, to compare a run without and with a preloaded library.
  *
- * usage: pingpong unix|tcp M
+ * usage: pingpong unix|tcp M [CPU]
  *   unix  an AF_UNIX SOCK_STREAM socketpair
  *   tcp   a TCP connection over loopback: listen on 127.0.0.1 port 0
  *         (ephemeral), connect, accept, TCP_NODELAY on both ends
  *
+ * With CPU, both processes are pinned to that one CPU (sched_setaffinity
+ * before the fork): each round trip is then two context switches on one
+ * CPU rather than two cross-CPU wake-ups, which are slower and noisier.
  * Then fork(): the child echoes every byte it reads (read/write) until
  * end of file; the parent writes 1 byte and reads it back M times (after
  * 1000 untimed warm-up round trips) and times the loop with
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +89,8 @@ static void roundtrips(int fd, long m)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "unix") != 0 && strcmp(argv[1], "tcp") != 0)) {
-        fprintf(stderr, "usage: pingpong unix|tcp M\n");
+    if ((argc != 3 && argc != 4) || (strcmp(argv[1], "unix") != 0 && strcmp(argv[1], "tcp") != 0)) {
+        fprintf(stderr, "usage: pingpong unix|tcp M [CPU]\n");
         return 2;
     }
     char *end;
@@ -94,6 +98,13 @@ int main(int argc, char **argv)
     if (*end || m <= 0) {
         fprintf(stderr, "pingpong: bad M: %s\n", argv[2]);
         return 2;
+    }
+    if (argc == 4) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(atoi(argv[3]), &set);
+        if (sched_setaffinity(0, sizeof set, &set) < 0)
+            die("sched_setaffinity");
     }
     int sv[2];
     if (strcmp(argv[1], "unix") == 0) {
