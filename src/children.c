@@ -288,15 +288,23 @@ static void nap_ms(long ms)
 		;
 }
 
+/* Under churn every exit would wake the thread for one reap; instead,
+ * after a reap it drains what else is waiting, then naps BATCH_US, so a
+ * busy fork server pays one wake-up for many children (each still reaped
+ * within a millisecond or two). */
+#define BATCH_US 1000
+
 static void *reaper_main(void *arg)
 {
 	(void)arg;
 	uint32_t cursor = 0;
 	long nap = 10;
+	int flags = WEXITED | WNOWAIT;
 	for (;;) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
-		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOWAIT, NULL) < 0) {
+		if (syscall(SYS_waitid, P_ALL, 0, &si, flags, NULL) < 0) {
+			flags = WEXITED | WNOWAIT;
 			if (errno == ECHILD) { /* no children: sleep until a fork */
 				uint32_t g = atomic_load(&R.fork_gen);
 				atomic_store(&R.reaper_idle, 1);
@@ -310,13 +318,20 @@ static void *reaper_main(void *arg)
 			continue;
 		}
 		pid_t pid = si.si_pid;
-		if (pid <= 0)
+		if (pid <= 0) { /* drained (WNOHANG): rest, then block again */
+			struct timespec t = {0, BATCH_US * 1000L};
+			while (syscall(SYS_nanosleep, &t, &t) < 0 && errno == EINTR)
+				;
+			flags = WEXITED | WNOWAIT;
 			continue;
+		}
 		if (bit_get(&R.tracked, pid)) {
 			reap(pid);
 			nap = 10;
+			flags = WEXITED | WNOWAIT | WNOHANG;
 			continue;
 		}
+		flags = WEXITED | WNOWAIT;
 		/* A fork() in progress may be about to track it. */
 		for (int spins = 0; spins < 100 && atomic_load(&R.forking); spins++)
 			sched_yield();
