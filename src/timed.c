@@ -45,45 +45,85 @@ static int left_ms(const struct timespec *start, int total_ms)
 	return (int)(l.tv_sec * 1000 + (l.tv_nsec + 999999) / 1000000);
 }
 
-/* poll-style calls: int milliseconds, < 0 = forever */
-#define MS_TIMEOUT_CALL(call, fd, timeout, expr_with_t)                        \
-	do {                                                                   \
-		unsigned long seq_ = ts_tsig.hseq;                             \
-		struct timespec start_ = {0, 0};                                      \
-		int t = (timeout);                                             \
-		if (t > 0)                                                     \
-			start_ = now_mono();                                   \
-		for (;;) {                                                     \
-			int r_ = (expr_with_t);                                \
-			if (TS_LIKELY(r_ >= 0))                                \
-				return r_;                                     \
-			if (!ts_io_again(call, fd, &seq_))                     \
-				return r_;                                     \
-			if (timeout > 0)                                       \
-				t = left_ms(&start_, timeout);                 \
-		}                                                              \
+/* poll-style calls: int milliseconds, < 0 = forever.  The wrapper stores
+ * its arguments, the handler count and (finite timeouts only) the start
+ * time for the rare retry, calls, and only on failure goes out of line. */
+struct ms_call {
+	unsigned long seq;
+	struct timespec start;
+	int timeout, a1, a4;
+	void *p1, *p2;
+	size_t n;
+};
+
+static TS_COLD int ms_retry(enum ts_call call, struct ms_call *c,
+                            int (*again)(const struct ms_call *, int))
+{
+	for (;;) {
+		if (!ts_io_again(call, call == TS_C_POLL ? -1 : c->a1, &c->seq))
+			return -1;
+		int t = c->timeout > 0 ? left_ms(&c->start, c->timeout) : c->timeout;
+		int r = again(c, t);
+		if (r >= 0)
+			return r;
+	}
+}
+
+/* The call is made through again(): it reads the stored arguments, so
+ * nothing has to be kept in saved registers. */
+#define MS_WRAPPER(call, fill, again_fn)                                          \
+	do {                                                                     \
+		struct ms_call c_;                                               \
+		fill;                                                            \
+		c_.seq = ts_tsig.hseq;                                           \
+		if (c_.timeout > 0)                                              \
+			c_.start = now_mono();                                   \
+		int r_ = again_fn(&c_, c_.timeout);                              \
+		if (TS_UNLIKELY(r_ < 0))                                         \
+			return ms_retry(call, &c_, again_fn);                    \
+		return r_;                                                       \
 	} while (0)
+
+static inline int poll_again(const struct ms_call *c, int t)
+{
+	return ts_real.poll(c->p1, c->n, t);
+}
+static inline int poll_chk_again(const struct ms_call *c, int t)
+{
+	return ts_real.poll_chk(c->p1, c->n, t, (size_t)c->p2);
+}
+static inline int epoll_wait_again(const struct ms_call *c, int t)
+{
+	return ts_real.epoll_wait(c->a1, c->p1, c->a4, t);
+}
+static inline int epoll_pwait_again(const struct ms_call *c, int t)
+{
+	return ts_real.epoll_pwait(c->a1, c->p1, c->a4, t, c->p2);
+}
 
 TS_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	MS_TIMEOUT_CALL(TS_C_POLL, -1, timeout, ts_real.poll(fds, n, t));
+	MS_WRAPPER(TS_C_POLL, (c_.timeout = timeout, c_.p1 = fds, c_.n = n), poll_again);
 }
 
 TS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {
-	MS_TIMEOUT_CALL(TS_C_POLL, -1, timeout, ts_real.poll_chk(fds, n, t, fdslen));
+	MS_WRAPPER(TS_C_POLL, (c_.timeout = timeout, c_.p1 = fds, c_.n = n, c_.p2 = (void *)fdslen),
+	           poll_chk_again);
 }
 
 TS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	MS_TIMEOUT_CALL(TS_C_EPOLL_WAIT, epfd, timeout, ts_real.epoll_wait(epfd, ev, max, t));
+	MS_WRAPPER(TS_C_EPOLL_WAIT, (c_.timeout = timeout, c_.a1 = epfd, c_.a4 = max, c_.p1 = ev),
+	           epoll_wait_again);
 }
 
 TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
                           const sigset_t *mask)
 {
-	MS_TIMEOUT_CALL(TS_C_EPOLL_PWAIT, epfd, timeout,
-	                ts_real.epoll_pwait(epfd, ev, max, t, mask));
+	MS_WRAPPER(TS_C_EPOLL_PWAIT,
+	           (c_.timeout = timeout, c_.a1 = epfd, c_.a4 = max, c_.p1 = ev, c_.p2 = (void *)mask),
+	           epoll_pwait_again);
 }
 
 /* timespec calls: NULL = forever; the program's timespec is const */
