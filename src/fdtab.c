@@ -104,7 +104,7 @@ void ts_fd_remember(int fd, const struct sockaddr *sa, socklen_t len)
 void ts_fd_forget(int fd)
 {
 	struct entry *e = slot(fd, 0);
-	if (e && e->a.family) {
+	if (e && e->a.family && !ts_in_vfork_child()) {
 		uint32_t rep = atomic_exchange_explicit(&e->repeats, 0, memory_order_relaxed);
 		if (TS_UNLIKELY(rep))
 			ts_log_repeats(fd, rep);

@@ -4,13 +4,25 @@
  * constructor may run before ours). */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tcpsafe.h"
 
 struct ts_config ts_cfg;
 int ts_active;
+
+/* The process our tables belong to.  A vfork() child shares our memory
+ * until it execs, but not our signal dispositions or file table: what it
+ * does must not be written into the parent's tables.  fork() runs atfork
+ * handlers, vfork() does not, so a pid that differs from this one means
+ * a vfork child. */
+static pid_t owner_pid;
+static void owner_after_fork(void) { owner_pid = getpid(); }
+
+int ts_in_vfork_child(void) { return owner_pid && getpid() != owner_pid; }
 
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
 
@@ -22,6 +34,8 @@ void ts_init(void)
 	if (!atomic_compare_exchange_strong(&state, &expect, 1))
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
+	owner_pid = getpid();
+	pthread_atfork(NULL, NULL, owner_after_fork);
 	ts_config_load_rt(&ts_cfg, env, SIGRTMIN, SIGRTMAX);
 	if (!ts_cfg.disable) {
 		ts_log_init();

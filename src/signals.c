@@ -178,7 +178,7 @@ int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 {
 	if (TS_UNLIKELY(!ts_active))
 		ts_init();
-	if (!ts_active || !managed(sig))
+	if (!ts_active || !managed(sig) || ts_in_vfork_child())
 		return ts_real.sigaction(sig, act, oact);
 
 	sigset_t old;

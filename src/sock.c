@@ -88,7 +88,7 @@ static int duped(int oldfd, int newfd, int r)
 	if (r >= 0) {
 		struct ts_addr a;
 		int saved = errno;
-		if (ts_fd_peer(oldfd, &a)) {
+		if (ts_fd_peer(oldfd, &a) && !ts_in_vfork_child()) {
 			struct sockaddr_in6 tmp; /* large enough for both families */
 			socklen_t len = 0;
 			memset(&tmp, 0, sizeof tmp);

@@ -93,6 +93,7 @@ void ts_bind_all(void) TS_HIDDEN;
 extern struct ts_config ts_cfg TS_HIDDEN;
 extern int ts_active TS_HIDDEN; /* 0 until init done, or when disabled */
 void ts_init(void) TS_HIDDEN;   /* idempotent, async-signal-safe after first run */
+int ts_in_vfork_child(void) TS_HIDDEN; /* a system call: for rare paths only */
 
 /* ---- fdtab.c: peer address remembered per fd --------------------------- */
 struct ts_addr {

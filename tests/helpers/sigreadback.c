@@ -1175,6 +1175,39 @@ static void children(void)
 	rb("parent after exec child", SIGPIPE);
 }
 
+/* A vfork() child shares the parent's memory until it execs, but has its
+ * own signal dispositions: what it sets (as CPython's subprocess does,
+ * resetting every handler) must not show in the parent. */
+static volatile sig_atomic_t vfork_hits;
+static void h_vfork(int sig) { (void)sig; vfork_hits++; }
+
+static void vfork_child_dispositions(void)
+{
+	section("12b vfork child resets handlers");
+	struct sigaction sa, dfl;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = h_vfork;
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	pid_t pid = vfork();
+	if (pid == 0) {
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGUSR2, &dfl, NULL);
+		sigaction(SIGINT, &dfl, NULL);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	rb("parent after vfork child", SIGUSR2);
+	rb("parent after vfork child", SIGINT);
+	raise(SIGUSR2);
+	raise(SIGINT);
+	out("vfork: parent handler ran %d times\n", (int)vfork_hits);
+	SIGNAL(SIGUSR2, SIG_DFL);
+	SIGNAL(SIGINT, SIG_DFL);
+}
+
 static void final(void)
 {
 	section("13 final read-back");
@@ -1206,6 +1239,7 @@ int main(int argc, char **argv)
 	errno_across_handlers();
 	siginfo_delivery();
 	children();
+	vfork_child_dispositions();
 	final();
 	out("== done\n");
 	exit(0);
