@@ -37,11 +37,13 @@ static void build_env(char **env, size_t max, int preload, const char *const ext
 {
 	size_t n = 0;
 	static char pre[512];
-	for (char **e = environ; *e && n + 2 < max; e++) {
-		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSAFE_", 8))
+	for (char **e = environ; *e && n + 3 < max; e++) {
+		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSAFE_", 8) ||
+		    !strncmp(*e, "LC_ALL=", 7))
 			continue;
 		env[n++] = *e;
 	}
+	env[n++] = "LC_ALL=C"; /* the tests read English error messages */
 	if (preload) {
 		snprintf(pre, sizeof pre, "LD_PRELOAD=%s", LIBPATH);
 		env[n++] = pre;
