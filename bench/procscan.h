@@ -10,8 +10,8 @@
  *
  * Everything is a static function: each program is one .c file plus this.
  */
-#ifndef TCPSAFE_BENCH_PROCSCAN_H
-#define TCPSAFE_BENCH_PROCSCAN_H
+#ifndef TS_BENCH_PROCSCAN_H
+#define TS_BENCH_PROCSCAN_H
 
 #include <ctype.h>
 #include <dirent.h>

@@ -10,8 +10,8 @@
  * single .c file plus this header and unused helpers cost nothing.
  * All sockets are IPv4 on 127.0.0.1 only.
  */
-#ifndef TCPSAFE_EXAMPLES_UNP_H
-#define TCPSAFE_EXAMPLES_UNP_H
+#ifndef TS_EXAMPLES_UNP_H
+#define TS_EXAMPLES_UNP_H
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -216,4 +216,4 @@ static inline void send_reply(int fd, long long nbytes)
     }
 }
 
-#endif /* TCPSAFE_EXAMPLES_UNP_H */
+#endif /* TS_EXAMPLES_UNP_H */

@@ -1,6 +1,6 @@
 /* TCPSAFE_* configuration: pure parsing, no I/O, no malloc (unit-tested). */
-#ifndef TCPSAFE_CONFIG_H
-#define TCPSAFE_CONFIG_H
+#ifndef TS_CONFIG_H
+#define TS_CONFIG_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* Async-signal-safe formatting into a caller's buffer: no stdio, no malloc,
  * no locale.  Output is silently truncated at the buffer's end. */
-#ifndef TCPSAFE_FMT_H
-#define TCPSAFE_FMT_H
+#ifndef TS_FMT_H
+#define TS_FMT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef TCPSAFE_LIBDIR
-#define TCPSAFE_LIBDIR "/usr/local/lib"
+#ifndef TS_LIBDIR
+#define TS_LIBDIR "/usr/local/lib"
 #endif
 #define LIBNAME "libtcpsafe.so"
 
@@ -38,7 +38,9 @@ static void usage(FILE *f)
 	        "  --library=PATH     use this libtcpsafe.so\n"
 	        "  -h, --help         show this help\n"
 	        "  -V, --version      show the version\n\n"
-	        "Each option sets the TCPSAFE_* variable of the same name; see libtcpsafe(7).\n");
+	        "Each option sets the TCPSAFE_* variable of the same name; see libtcpsafe(7).\n"
+	        "Without an option: TCPSAFE_SYSLOG_SOCKET (syslog socket, default /dev/log);\n"
+	        "TCPSAFE_LIBRARY (the libtcpsafe.so to use, like --library).\n");
 }
 
 static int readable(const char *p) { return access(p, R_OK) == 0; }
@@ -72,10 +74,10 @@ static int find_library(const char *opt, char *out, size_t outsz)
 			}
 		}
 	}
-	if ((size_t)snprintf(out, outsz, "%s/%s", TCPSAFE_LIBDIR, LIBNAME) < outsz && readable(out))
+	if ((size_t)snprintf(out, outsz, "%s/%s", TS_LIBDIR, LIBNAME) < outsz && readable(out))
 		return 0;
 	fprintf(stderr, "tcpsafe: cannot find %s (looked next to the launcher and in %s); "
-	                "use --library=PATH\n", LIBNAME, TCPSAFE_LIBDIR);
+	                "use --library=PATH\n", LIBNAME, TS_LIBDIR);
 	return -1;
 }
 

@@ -5,8 +5,8 @@
  * only on failure drops into out-of-line logic (events, signals, fd table).
  * Everything here is hidden: only interposed names are exported (TS_EXPORT).
  */
-#ifndef TCPSAFE_H
-#define TCPSAFE_H
+#ifndef TS_H
+#define TS_H
 
 #include "autoconfig.h"
 

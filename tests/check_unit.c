@@ -9,7 +9,7 @@
  * independent oracles (libc snprintf/gmtime_r/inet_ntop/inet_pton and small
  * reference models written here).
  *
- * The generator seed can be changed with TCPSAFE_TEST_SEED=<number>. */
+ * The generator seed can be changed with TS_TEST_SEED=<number>. */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
@@ -74,7 +74,7 @@ static uint64_t rng_state;
 
 static void rng_seed(void)
 {
-	const char *e = getenv("TCPSAFE_TEST_SEED");
+	const char *e = getenv("TS_TEST_SEED");
 	rng_state = e ? strtoull(e, NULL, 0) : 0x7c9e4a61d2b3f805ULL;
 }
 

@@ -1,7 +1,7 @@
 /* Test harness: start the sample programs with or without tcpsafe, read
  * what they print, wait with a deadline, and clean up every pid. */
-#ifndef TCPSAFE_HARNESS_H
-#define TCPSAFE_HARNESS_H
+#ifndef TS_HARNESS_H
+#define TS_HARNESS_H
 
 #include <stddef.h>
 #include <sys/types.h>
