@@ -52,13 +52,11 @@ static void warn_backoff(enum ts_call call, int fd, int err, long delay_ms)
 }
 
 /* 1 = call accept again.  errno preserved when 0. */
-static TS_COLD int accept_again(enum ts_call call, int fd, unsigned long *seq, long *delay_ms)
+static int accept_again(enum ts_call call, int fd, long *delay_ms)
 {
 	int err = errno;
-	if (err == EINTR)
-		return ts_eintr_retry(call, fd, seq);
-	if (!ts_active || ts_cfg.accept != TS_ACCEPT_RETRY)
-		return ts_io_again(call, fd, seq);
+	if (err == EINTR || !ts_active || ts_cfg.accept != TS_ACCEPT_RETRY)
+		return ts_io_again(call, fd, NULL);
 	if (transient(fd, err)) {
 		ts_log_retry(call, fd, err);
 		errno = err;
@@ -74,7 +72,7 @@ static TS_COLD int accept_again(enum ts_call call, int fd, unsigned long *seq, l
 		struct timespec d = {*delay_ms / 1000, (*delay_ms % 1000) * 1000000L}, rem;
 		while (ts_real.nanosleep(&d, &rem) < 0 && errno == EINTR) {
 			/* a signal while we wait is as if it interrupted accept */
-			if (!ts_eintr_retry(call, fd, seq)) {
+			if (!ts_eintr_retry_restartable(call, fd)) {
 				errno = EINTR;
 				return 0;
 			}
@@ -84,7 +82,7 @@ static TS_COLD int accept_again(enum ts_call call, int fd, unsigned long *seq, l
 		errno = err;
 		return 1;
 	}
-	return ts_io_again(call, fd, seq);
+	return ts_io_again(call, fd, NULL);
 }
 
 /* The program's buffer may be missing or too small for the address: then
@@ -110,30 +108,36 @@ static int accepted(int nfd, struct sockaddr *sa, socklen_t *salen, socklen_t ca
 	return nfd;
 }
 
+/* Out of line: the loop over accept_again.  accept is one the kernel
+ * restarts itself (see eintr.c), so nothing is noted before the call. */
+static TS_COLD int accept_retry(enum ts_call call, int fd, struct sockaddr *sa, socklen_t *salen,
+                                socklen_t cap, int flags)
+{
+	long delay = 5;
+	for (;;) {
+		if (!accept_again(call, fd, &delay))
+			return -1;
+		int nfd = call == TS_C_ACCEPT4 ? ts_real.accept4(fd, sa, salen, flags)
+		                               : ts_real.accept(fd, sa, salen);
+		if (nfd >= 0)
+			return accepted(nfd, sa, salen, cap);
+	}
+}
+
 TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
 	socklen_t cap = (sa && salen) ? *salen : 0;
-	unsigned long seq = ts_tsig.hseq;
-	long delay = 5;
-	for (;;) {
-		int nfd = ts_real.accept(fd, sa, salen);
-		if (TS_LIKELY(nfd >= 0))
-			return accepted(nfd, sa, salen, cap);
-		if (!accept_again(TS_C_ACCEPT, fd, &seq, &delay))
-			return nfd;
-	}
+	int nfd = ts_real.accept(fd, sa, salen);
+	if (TS_UNLIKELY(nfd < 0))
+		return accept_retry(TS_C_ACCEPT, fd, sa, salen, cap, 0);
+	return accepted(nfd, sa, salen, cap);
 }
 
 TS_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 {
 	socklen_t cap = (sa && salen) ? *salen : 0;
-	unsigned long seq = ts_tsig.hseq;
-	long delay = 5;
-	for (;;) {
-		int nfd = ts_real.accept4(fd, sa, salen, flags);
-		if (TS_LIKELY(nfd >= 0))
-			return accepted(nfd, sa, salen, cap);
-		if (!accept_again(TS_C_ACCEPT4, fd, &seq, &delay))
-			return nfd;
-	}
+	int nfd = ts_real.accept4(fd, sa, salen, flags);
+	if (TS_UNLIKELY(nfd < 0))
+		return accept_retry(TS_C_ACCEPT4, fd, sa, salen, cap, flags);
+	return accepted(nfd, sa, salen, cap);
 }

@@ -37,14 +37,6 @@ static void log_if_network_error(enum ts_call call, int fd, int err)
 	}
 }
 
-TS_COLD ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret)
-{
-	int err = errno;
-	log_if_network_error(call, fd, err);
-	errno = err;
-	return ret;
-}
-
 TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 {
 	int err = errno;

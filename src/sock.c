@@ -17,7 +17,7 @@
 
 /* connect() was interrupted and the policy says retry: wait until the
  * connection is made or fails, as connect itself would have. */
-static TS_COLD int connect_wait(int fd, unsigned long *seq)
+static TS_COLD int connect_wait(int fd)
 {
 	struct timeval snd = {0, 0};
 	socklen_t sl = sizeof snd;
@@ -33,7 +33,7 @@ static TS_COLD int connect_wait(int fd, unsigned long *seq)
 			return -1;
 		}
 		if (r < 0) {
-			if (errno == EINTR && ts_eintr_retry(TS_C_CONNECT, fd, seq))
+			if (errno == EINTR && ts_eintr_retry_restartable(TS_C_CONNECT, fd))
 				continue;
 			return -1;
 		}
@@ -50,25 +50,27 @@ static TS_COLD int connect_wait(int fd, unsigned long *seq)
 	}
 }
 
-static TS_COLD int connect_failed(int fd, const struct sockaddr *sa, socklen_t salen,
-                                  unsigned long *seq)
+static TS_COLD int connect_failed(int fd, const struct sockaddr *sa, socklen_t salen)
 {
 	int err = errno;
 	/* a non-blocking or interrupted connect goes on in the background */
 	if (err == EINPROGRESS || err == EINTR)
 		ts_fd_remember(fd, sa, salen);
-	if (err == EINTR && ts_eintr_retry(TS_C_CONNECT, fd, seq))
-		return connect_wait(fd, seq);
+	if (err == EINTR) {
+		if (ts_eintr_retry_restartable(TS_C_CONNECT, fd))
+			return connect_wait(fd);
+	} else {
+		ts_io_again(TS_C_CONNECT, fd, NULL); /* logs an RST */
+	}
 	errno = err;
-	return (int)ts_io_failed(TS_C_CONNECT, fd, -1);
+	return -1;
 }
 
 TS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
 {
-	unsigned long seq = ts_tsig.hseq;
 	int r = ts_real.connect(fd, sa, salen);
 	if (TS_UNLIKELY(r < 0))
-		return connect_failed(fd, sa, salen, &seq);
+		return connect_failed(fd, sa, salen);
 	int saved = errno;
 	ts_fd_remember(fd, sa, salen);
 	errno = saved;

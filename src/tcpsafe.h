@@ -134,7 +134,6 @@ void ts_log_flush_suppressed(void) TS_HIDDEN;
 void ts_log_init(void) TS_HIDDEN;
 
 /* ---- io.c: the shared error path of every wrapped I/O call ------------- */
-ssize_t ts_io_failed(enum ts_call call, int fd, ssize_t ret) TS_HIDDEN;
 /* After a failed call: log what must be logged; 1 if it is to be retried
  * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry; NULL for
  * calls the kernel restarts (ts_eintr_retry_restartable). */
