@@ -90,6 +90,7 @@ int ts_addr_from_sockaddr(struct ts_addr *out, const struct sockaddr *sa, sockle
 	return 0;
 }
 
+/* Never changes errno: called on success paths. */
 void ts_fd_remember(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct ts_addr a;
@@ -156,4 +157,16 @@ int ts_fd_first_event(int fd, uint32_t kind)
 		return 1;
 	atomic_fetch_add(&e->repeats, 1);
 	return 0;
+}
+
+/* dup2/dup3: newfd names oldfd's socket now.  Not from a vfork child: the
+ * parent's descriptors did not change. */
+void ts_fd_copy(int oldfd, int newfd)
+{
+	struct ts_addr a;
+	if (!ts_fd_peer(oldfd, &a) || ts_in_vfork_child())
+		return;
+	struct entry *e = slot(newfd, 1);
+	if (e)
+		store(e, &a);
 }

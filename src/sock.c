@@ -71,9 +71,7 @@ TS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
 	int r = ts_real.connect(fd, sa, salen);
 	if (TS_UNLIKELY(r < 0))
 		return connect_failed(fd, sa, salen);
-	int saved = errno;
-	ts_fd_remember(fd, sa, salen);
-	errno = saved;
+	ts_fd_remember(fd, sa, salen); /* leaves errno alone */
 	return r;
 }
 
@@ -87,27 +85,8 @@ TS_EXPORT int close(int fd)
  * oldfd's peer (inetd-style servers dup2 the connection onto 0, 1, 2). */
 static int duped(int oldfd, int newfd, int r)
 {
-	if (r >= 0) {
-		struct ts_addr a;
-		int saved = errno;
-		if (ts_fd_peer(oldfd, &a) && !ts_in_vfork_child()) {
-			struct sockaddr_in6 tmp; /* large enough for both families */
-			socklen_t len = 0;
-			memset(&tmp, 0, sizeof tmp);
-			tmp.sin6_family = a.family;
-			tmp.sin6_port = a.port;
-			if (a.family == AF_INET) {
-				struct sockaddr_in *in = (struct sockaddr_in *)&tmp;
-				memcpy(&in->sin_addr, a.addr, 4);
-				len = sizeof *in;
-			} else {
-				memcpy(&tmp.sin6_addr, a.addr, 16);
-				len = sizeof tmp;
-			}
-			ts_fd_remember(newfd, (struct sockaddr *)&tmp, len);
-		}
-		errno = saved;
-	}
+	if (r >= 0)
+		ts_fd_copy(oldfd, newfd);
 	return r;
 }
 
@@ -127,9 +106,7 @@ TS_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 TS_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 {
-	int saved = errno;
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
 		ts_fd_forget_range(lo, hi);
-	errno = saved;
 	return ts_real.close_range(lo, hi, flags);
 }

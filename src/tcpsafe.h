@@ -103,6 +103,7 @@ struct ts_addr {
 };
 void ts_fd_remember(int fd, const struct sockaddr *sa, socklen_t len) TS_HIDDEN;
 void ts_fd_forget(int fd) TS_HIDDEN;
+void ts_fd_copy(int oldfd, int newfd) TS_HIDDEN;
 void ts_fd_forget_range(unsigned int lo, unsigned int hi) TS_HIDDEN;
 int ts_fd_peer(int fd, struct ts_addr *out) TS_HIDDEN; /* 1 if known */
 #define TS_SEEN_RST 1u
