@@ -65,19 +65,6 @@ static __attribute__((noreturn)) void helper(int listenfd, int maxi, long ms)
     _exit(0);
 }
 
-/* Write all n bytes. */
-static void writen(int fd, const char *p, size_t n)
-{
-    ssize_t w;
-
-    while (n > 0) {
-        if ((w = write(fd, p, n)) < 0)
-            err_sys("write error");
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 int main(int argc, char **argv)
 {
     const char *usage = "[-p PORT] [-n N] [-d MS]";

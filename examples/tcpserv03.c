@@ -33,8 +33,6 @@
 
 #include "unp.h"
 
-#define MAXLINE 4096
-
 /* The classic buggy handler: one wait() per signal, however many children
  * exited.  (errno is saved so that it is the only bug.) */
 static void sig_chld(int signo)
@@ -44,31 +42,6 @@ static void sig_chld(int signo)
     (void)signo;
     (void)wait(&stat);
     errno = saved;
-}
-
-/* Write all n bytes (a short write on a blocking socket is rare but legal). */
-static void writen(int fd, const char *p, size_t n)
-{
-    ssize_t w;
-
-    while (n > 0) {
-        if ((w = write(fd, p, n)) < 0)
-            err_sys("str_echo: write error");
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Echo whatever the client sends until it closes the connection. */
-static void str_echo(int sockfd)
-{
-    char buf[MAXLINE];
-    ssize_t n;
-
-    while ((n = read(sockfd, buf, sizeof(buf))) > 0)
-        writen(sockfd, buf, (size_t)n);
-    if (n < 0)
-        err_sys("str_echo: read error");
 }
 
 int main(int argc, char **argv)

@@ -216,4 +216,29 @@ static inline void send_reply(int fd, long long nbytes)
     }
 }
 
+/* Write all n bytes (a short write on a blocking socket is rare but legal). */
+static inline void writen(int fd, const char *p, size_t n)
+{
+    ssize_t w;
+
+    while (n > 0) {
+        if ((w = write(fd, p, n)) < 0)
+            err_sys("write error");
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Echo whatever the client sends until it closes the connection. */
+static inline void str_echo(int sockfd)
+{
+    char buf[4096];
+    ssize_t n;
+
+    while ((n = read(sockfd, buf, sizeof(buf))) > 0)
+        writen(sockfd, buf, (size_t)n);
+    if (n < 0)
+        err_sys("str_echo: read error");
+}
+
 #endif /* TS_EXAMPLES_UNP_H */
