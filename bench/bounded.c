@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procscan.h"
+#include "../tests/helpers/procscan.h"
 
 static volatile sig_atomic_t timed_out;
 
@@ -37,14 +37,14 @@ static void on_alarm(int sig)
 /* Kill (by pid) and reap whatever children are left, for 10 s at most. */
 static void sweep(void)
 {
-    long long deadline = bench_now_ns() + 10LL * 1000000000LL;
+    long long deadline = ps_now_ns() + 10LL * 1000000000LL;
     pid_t self = getpid();
     for (;;) {
         int st, n = 0;
         while (waitpid(-1, &st, WNOHANG) > 0)
             ;
         pid_t kids[4096];
-        int listed = bench_children_file(self, self, kids, 4096);
+        int listed = ps_children_file(self, self, kids, 4096);
         if (listed >= 0) {
             n = listed;
             for (int i = 0; i < n && i < 4096; i++)
@@ -55,7 +55,7 @@ static void sweep(void)
             while (d && (e = readdir(d)) != NULL) {
                 char s;
                 pid_t pp, p = (pid_t)atol(e->d_name);
-                if (p > 0 && bench_stat(p, &s, &pp) == 0 && pp == self) {
+                if (p > 0 && ps_stat(p, &s, &pp) == 0 && pp == self) {
                     kill(p, SIGKILL);
                     n++;
                 }
@@ -65,7 +65,7 @@ static void sweep(void)
         }
         if (n == 0)
             return;
-        if (bench_now_ns() > deadline) {
+        if (ps_now_ns() > deadline) {
             fprintf(stderr, "bounded: %d children could not be reaped\n", n);
             return;
         }

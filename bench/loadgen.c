@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procscan.h"
+#include "../tests/helpers/procscan.h"
 
 static struct sockaddr_in server_addr;
 static _Atomic long next_conn, errors, done_conns, served_lines;
@@ -166,37 +166,37 @@ int main(int argc, char **argv)
     server_addr.sin_port = htons((unsigned short)port);
 
     pthread_t *th = calloc((size_t)nthreads, sizeof *th);
-    long long t0 = bench_now_ns();
+    long long t0 = ps_now_ns();
     for (int i = 0; i < nthreads; i++)
         pthread_create(&th[i], NULL, client, NULL);
     for (int i = 0; i < nthreads; i++)
         pthread_join(th[i], NULL);
-    long long t1 = bench_now_ns();
+    long long t1 = ps_now_ns();
     free(th);
 
     /* children still echoing or exiting: wait until none is alive */
     int z = 0, l = 0;
-    long long deadline = bench_now_ns() + 10LL * 1000000000LL;
+    long long deadline = ps_now_ns() + 10LL * 1000000000LL;
     for (;;) {
-        bench_scan_children(server, &z, &l);
-        if (l == 0 || bench_now_ns() > deadline)
+        ps_scan_children(server, &z, &l);
+        if (l == 0 || ps_now_ns() > deadline)
             break;
         usleep(20000);
     }
     usleep(200000);
-    bench_scan_children(server, &z, &l);
+    ps_scan_children(server, &z, &l);
 
     kill(server, SIGKILL);
     int st;
     waitpid(server, &st, 0);
     /* the server's children are ours now (subreaper): reap them */
-    deadline = bench_now_ns() + 10LL * 1000000000LL;
+    deadline = ps_now_ns() + 10LL * 1000000000LL;
     pid_t self = getpid();
     for (;;) {
         while (waitpid(-1, &st, WNOHANG) > 0)
             ;
-        int left = bench_scan_children(self, NULL, NULL);
-        if (left == 0 || bench_now_ns() > deadline)
+        int left = ps_scan_children(self, NULL, NULL);
+        if (left == 0 || ps_now_ns() > deadline)
             break;
         usleep(5000);
     }

@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procscan.h"
+#include "../tests/helpers/procscan.h"
 
 #define WARMUP 1000
 
@@ -128,9 +128,9 @@ int main(int argc, char **argv)
     }
     close(sv[1]);
     roundtrips(sv[0], WARMUP);
-    long long t0 = bench_now_ns();
+    long long t0 = ps_now_ns();
     roundtrips(sv[0], m);
-    long long t1 = bench_now_ns();
+    long long t1 = ps_now_ns();
     close(sv[0]);
 
     int st;

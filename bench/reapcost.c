@@ -47,7 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procscan.h"
+#include "../tests/helpers/procscan.h"
 
 #define LIMIT_NS (60LL * 1000000000LL)
 
@@ -56,9 +56,9 @@ static pid_t self;
 /* Children of our main thread not reaped yet (live or zombie). */
 static int unreaped(void)
 {
-    int n = bench_children_file(self, self, NULL, 0);
+    int n = ps_children_file(self, self, NULL, 0);
     if (n < 0)
-        n = bench_scan_children(self, NULL, NULL);
+        n = ps_scan_children(self, NULL, NULL);
     return n;
 }
 
@@ -67,9 +67,9 @@ static int unreaped(void)
  * lock for every entry it lists.) */
 static int drain_to(int target)
 {
-    long long t0 = bench_now_ns();
+    long long t0 = ps_now_ns();
     while (unreaped() > target) {
-        if (bench_now_ns() - t0 > LIMIT_NS)
+        if (ps_now_ns() - t0 > LIMIT_NS)
             return -1;
         usleep(500);
     }
@@ -91,7 +91,7 @@ static int wait_reaped(const pid_t *kids, long k, long long since)
             next++;
             continue;
         }
-        if (bench_now_ns() - since > LIMIT_NS) {
+        if (ps_now_ns() - since > LIMIT_NS) {
             fprintf(stderr, "reapcost: %ld children still unreaped after 60 s\n", k - next);
             return -1;
         }
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
     int backlog, rc = 0;
     if (!burst) {
         usleep(100000); /* let the live children settle into read() */
-        t0 = bench_now_ns();
+        t0 = ps_now_ns();
         for (long i = 0; i < k; i++) {
             pid_t pid = fork_retry();
             if (pid < 0) {
@@ -211,13 +211,13 @@ int main(int argc, char **argv)
             if (self_wait && waitpid_all(&kids[i], 1) < 0)
                 return 1;
         }
-        t1 = bench_now_ns();
+        t1 = ps_now_ns();
         backlog = 0;
         for (long i = 0; i < k; i++)
             backlog += !reaped(kids[i]);
         if (!self_wait && wait_reaped(kids, k, t1) < 0)
             rc = 1;
-        t2 = bench_now_ns();
+        t2 = ps_now_ns();
     } else {
         for (long i = 0; i < k; i++) {
             pid_t pid = fork_retry();
@@ -233,12 +233,12 @@ int main(int argc, char **argv)
         }
         close(gate[0]);
         usleep(200000); /* every child blocked in read() */
-        t0 = t1 = bench_now_ns();
+        t0 = t1 = ps_now_ns();
         close(gate[1]); /* all K exit now */
         backlog = (int)k;
         if (self_wait ? waitpid_all(kids, k) < 0 : wait_reaped(kids, k, t1) < 0)
             rc = 1;
-        t2 = bench_now_ns();
+        t2 = ps_now_ns();
     }
     if (rc == 0)
         printf("mode=%s live=%ld K=%ld loop_ns=%lld drain_ns=%lld per_child_us=%.2f backlog=%d\n",

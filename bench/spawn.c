@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "procscan.h"
+#include "../tests/helpers/procscan.h"
 
 extern char **environ;
 
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         for (int c = 0; c < nc; c++) {
             pid_t pid;
             int st;
-            long long t0 = bench_now_ns();
+            long long t0 = ps_now_ns();
             int err = posix_spawn(&pid, prog, NULL, NULL, args, envs[c]);
             if (err) {
                 fprintf(stderr, "spawn: %s: %s\n", prog, strerror(err));
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
                     perror("spawn: waitpid");
                     return 1;
                 }
-            t[c][i] = bench_now_ns() - t0;
+            t[c][i] = ps_now_ns() - t0;
             if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                 fprintf(stderr, "spawn: %s failed (status %#x) in config %d\n", prog, st, c + 1);
                 return 1;

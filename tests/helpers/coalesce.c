@@ -60,6 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procscan.h"
+
 #define NCHILD 20
 #define WATCHDOG_S 10
 
@@ -142,40 +144,9 @@ static void *watchdog(void *arg)
 /* Zombie children of this process, from /proc/<pid>/stat. */
 static long count_zombies(pid_t parent)
 {
-	char path[64], buf[4096];
-	struct dirent *de;
-	long count = 0;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		fail("opendir /proc");
-	while ((de = readdir(d)) != NULL) {
-		const char *p = de->d_name;
-		char state;
-		long ppid;
-		ssize_t n;
-		int fd;
-
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (p == de->d_name || *p)
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", strtol(de->d_name, NULL, 10));
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %c %ld", &state, &ppid) != 2)
-			continue;
-		if (ppid == (long)parent && state == 'Z')
-			count++;
-	}
-	closedir(d);
-	return count;
+	int z = 0;
+	ps_scan_children((pid_t)parent, &z, NULL);
+	return z;
 }
 
 int main(int argc, char **argv)

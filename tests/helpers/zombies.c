@@ -31,6 +31,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "procscan.h"
+
 static void usage(void)
 {
 	fputs("usage: zombies PID\n"
@@ -87,33 +89,9 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 
 static long count_zombies(long parent)
 {
-	char path[64], buf[4096];
-	struct dirent *de;
-	long count = 0;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		fail("opendir", "/proc");
-	while ((de = readdir(d)) != NULL) {
-		const char *p = de->d_name;
-		char state;
-		long ppid;
-
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (p == de->d_name || *p)
-			continue; /* not a process directory */
-		snprintf(path, sizeof path, "/proc/%ld/stat", strtol(de->d_name, NULL, 10));
-		if (read_small(path, buf, sizeof buf) <= 0)
-			continue; /* exited and reaped meanwhile */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %c %ld", &state, &ppid) != 2)
-			continue;
-		if (ppid == parent && state == 'Z')
-			count++;
-	}
-	closedir(d);
-	return count;
+	int z = 0;
+	ps_scan_children((pid_t)parent, &z, NULL);
+	return z;
 }
 
 int main(int argc, char **argv)

@@ -1,17 +1,18 @@
 /*
- * procscan.h - /proc helpers shared by the tcpsafe benchmark programs
+ * procscan.h - /proc helpers shared by the benchmark programs (bench/) and
+ * the test helpers
  * (measures nothing itself).
  *
- * - bench_children_file(): the pids listed in /proc/PID/task/TID/children
+ * - ps_children_file(): the pids listed in /proc/PID/task/TID/children
  *   (live and zombie children that thread created and nobody reaped yet).
- * - bench_scan_children(): every process whose parent is PPID, split into
+ * - ps_scan_children(): every process whose parent is PPID, split into
  *   zombies and live ones, found by reading /proc/[0-9]*\/stat.
- * - bench_now_ns(): CLOCK_MONOTONIC in nanoseconds.
+ * - ps_now_ns(): CLOCK_MONOTONIC in nanoseconds.
  *
  * Everything is a static function: each program is one .c file plus this.
  */
-#ifndef TS_BENCH_PROCSCAN_H
-#define TS_BENCH_PROCSCAN_H
+#ifndef TS_PROCSCAN_H
+#define TS_PROCSCAN_H
 
 #include <ctype.h>
 #include <dirent.h>
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static inline long long bench_now_ns(void)
+static inline long long ps_now_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -31,7 +32,7 @@ static inline long long bench_now_ns(void)
 }
 
 /* Read a whole small /proc file into a malloc'ed, NUL-terminated buffer. */
-static inline char *bench_slurp(const char *path, size_t *len)
+static inline char *ps_slurp(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -73,11 +74,11 @@ static inline char *bench_slurp(const char *path, size_t *len)
 /* Count the children listed in /proc/PID/task/TID/children; store up to
  * max of them in out (out may be NULL).  -1 if the file is unavailable
  * (kernel without CONFIG_PROC_CHILDREN). */
-static inline int bench_children_file(pid_t pid, pid_t tid, pid_t *out, int max)
+static inline int ps_children_file(pid_t pid, pid_t tid, pid_t *out, int max)
 {
     char path[96];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)tid);
-    char *buf = bench_slurp(path, NULL);
+    char *buf = ps_slurp(path, NULL);
     if (!buf)
         return -1;
     int count = 0;
@@ -96,7 +97,7 @@ static inline int bench_children_file(pid_t pid, pid_t tid, pid_t *out, int max)
 }
 
 /* State and parent of one process from /proc/PID/stat.  0 on success. */
-static inline int bench_stat(pid_t pid, char *state, pid_t *ppid)
+static inline int ps_stat(pid_t pid, char *state, pid_t *ppid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -117,7 +118,7 @@ static inline int bench_stat(pid_t pid, char *state, pid_t *ppid)
 }
 
 /* Children of ppid, by scanning all of /proc.  Returns the total count. */
-static inline int bench_scan_children(pid_t ppid, int *zombies, int *live)
+static inline int ps_scan_children(pid_t ppid, int *zombies, int *live)
 {
     DIR *d = opendir("/proc");
     int z = 0, l = 0;
@@ -128,7 +129,7 @@ static inline int bench_scan_children(pid_t ppid, int *zombies, int *live)
                 continue;
             char st;
             pid_t pp;
-            if (bench_stat((pid_t)atol(e->d_name), &st, &pp) == 0 && pp == ppid) {
+            if (ps_stat((pid_t)atol(e->d_name), &st, &pp) == 0 && pp == ppid) {
                 if (st == 'Z')
                     z++;
                 else
