@@ -398,9 +398,7 @@ START_TEST(interval_timer_interrupts_pause_both_ways)
 {
 	char a[256], b[256];
 	char *argv[] = {HELPER("itimer_pause"), NULL};
-	int s1 = run(WITHOUT, argv, NULL, a, sizeof a, 10000);
-	int s2 = run(WITH, argv, NULL, b, sizeof b, 10000);
-	ck_assert(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) && WEXITSTATUS(s2) == 0);
+	run_both(argv, a, b, sizeof a, 10000);
 	long ma, mb;
 	int ta, tb;
 	ck_assert_msg(sscanf(a, "pauses=3 ticks=%d elapsed_ms=%ld", &ta, &ma) == 2, "%s", a);

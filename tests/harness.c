@@ -312,6 +312,16 @@ const char *first_difference(const char *a, const char *b, const char **in_b)
 	return x;
 }
 
+void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms)
+{
+	int s1 = run(WITHOUT, argv, NULL, a, sz, timeout_ms);
+	ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0, "%s without tcpsafe: status 0x%x\n%.500s",
+	              argv[0], s1, a);
+	int s2 = run(WITH, argv, NULL, b, sz, timeout_ms);
+	ck_assert_msg(WIFEXITED(s2) && WEXITSTATUS(s2) == 0, "%s with tcpsafe: status 0x%x\n%.500s",
+	              argv[0], s2, b);
+}
+
 int run_suite(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -53,6 +53,9 @@ void tmp_path(char *buf, size_t sz, const char *tag);
 /* NULL if a and b are equal, else the start of the first differing line
  * of a (its counterpart in b through *in_b). */
 const char *first_difference(const char *a, const char *b, const char **in_b);
+/* Runs argv without, then with tcpsafe; each must exit 0 (asserted).
+ * Their stdout in a and b (sz bytes each). */
+void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms);
 /* Runs every test of s, returns main()'s exit status. */
 struct Suite;
 int run_suite(struct Suite *s);
