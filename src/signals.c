@@ -282,10 +282,18 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 	if (!is_handler(h)) {
 		/* The program switched to SIG_DFL/SIG_IGN while this signal was
-		 * on its way: the kernel already has the new action, so a
-		 * re-raise (blocked until we return) gets the right outcome. */
-		if (h == (void *)SIG_DFL && !own_handler(sig))
+		 * on its way.  Make sure the kernel has what the table says
+		 * (never loop through here again), then re-raise: blocked until
+		 * we return, it gets the default action. */
+		if (h == (void *)SIG_DFL && !own_handler(sig)) {
+			sigset_t old;
+			struct sigaction k;
+			lock(&old);
+			kernel_action(sig, live(&slots[sig]), &k);
+			ts_real.sigaction(sig, &k, NULL);
+			unlock(&old);
 			raise(sig);
+		}
 		errno = saved;
 	} else if (flags & SA_SIGINFO) {
 		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);

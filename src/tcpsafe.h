@@ -182,7 +182,6 @@ extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
 
 /* ---- sigpipe.c: the SIGPIPE policy ------------------------------------- */
 void ts_sigpipe_noop(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
-unsigned long ts_sigpipe_count(void) TS_HIDDEN;
 
 /* ---- children.c: the children the program forked ----------------------- */
 struct ts_status {
