@@ -35,7 +35,7 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_EPOLL_WAIT] = "epoll_wait", [TS_C_EPOLL_PWAIT] = "epoll_pwait",
 	[TS_C_NANOSLEEP] = "nanosleep", [TS_C_CLOCK_NANOSLEEP] = "clock_nanosleep",
 	[TS_C_USLEEP] = "usleep", [TS_C_PAUSE] = "pause", [TS_C_SIGSUSPEND] = "sigsuspend",
-	[TS_C_WAIT] = "wait", [TS_C_SPLICE] = "splice",
+	[TS_C_WAIT] = "wait", [TS_C_SPLICE] = "splice", [TS_C_CLOSE] = "close",
 	[TS_C_UNKNOWN] = "unknown",
 };
 
@@ -183,17 +183,24 @@ static void deliver(enum ts_level level, const char *line, size_t len)
 static _Atomic long rl_window;
 static _Atomic unsigned long rl_count, rl_suppressed;
 
-static void line_start(struct ts_buf *b, enum ts_level level, const char *event);
-static void line_end(struct ts_buf *b, enum ts_level level);
+/* One line being built: on the caller's stack, errno kept aside. */
+struct line {
+	char buf[LINE_MAX_BYTES];
+	struct ts_buf b;
+	enum ts_level level;
+	int saved_errno;
+};
+
+static void line_open(struct line *l, enum ts_level level, const char *event);
+static void line_close(struct line *l);
 
 static void emit_suppressed(unsigned long n)
 {
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_WARN, "ratelimit");
-	ts_put_str(&b, " suppressed=");
-	ts_put_u64(&b, n);
-	line_end(&b, TS_L_WARN);
+	struct line l;
+	line_open(&l, TS_L_WARN, "ratelimit");
+	ts_put_str(&l.b, " suppressed=");
+	ts_put_u64(&l.b, n);
+	line_close(&l);
 }
 
 static int admit(void)
@@ -229,9 +236,14 @@ static int enabled(enum ts_level level)
 	return ts_cfg.log != TS_LOG_NONE && level <= ts_cfg.level;
 }
 
-static void line_start(struct ts_buf *b, enum ts_level level, const char *event)
+/* Common fields: ts, lib, prog, pid, level, event. */
+static void line_open(struct line *l, enum ts_level level, const char *event)
 {
+	struct ts_buf *b = &l->b;
 	struct timespec now;
+	l->saved_errno = errno;
+	l->level = level;
+	*b = TS_BUF(l->buf);
 	clock_gettime(CLOCK_REALTIME, &now);
 	ts_put_str(b, "ts=");
 	ts_put_time_utc(b, now.tv_sec, now.tv_nsec);
@@ -245,12 +257,24 @@ static void line_start(struct ts_buf *b, enum ts_level level, const char *event)
 	ts_put_str(b, event);
 }
 
-static void line_end(struct ts_buf *b, enum ts_level level)
+/* One write() for the whole line; errno as it was before line_open. */
+static void line_close(struct line *l)
 {
+	struct ts_buf *b = &l->b;
 	if (b->len >= b->cap) /* keep the newline even when truncated */
 		b->len = b->cap - 1;
 	ts_put_char(b, '\n');
-	deliver(level, b->p, b->len);
+	deliver(l->level, b->p, b->len);
+	errno = l->saved_errno;
+}
+
+/* Opens a line if its level is logged and the rate limit lets it by. */
+static int line_begin(struct line *l, enum ts_level level, const char *event)
+{
+	if (!enabled(level) || !admit())
+		return 0;
+	line_open(l, level, event);
+	return 1;
 }
 
 static void put_sockaddr_field(struct ts_buf *b, const char *key, const struct ts_addr *a)
@@ -294,105 +318,6 @@ static void put_addresses(struct ts_buf *b, int fd)
 	}
 }
 
-void ts_log_io_event(enum ts_call call, int fd, int err)
-{
-	if (!enabled(TS_L_INFO))
-		return;
-	int saved = errno;
-	/* after the first rst and the first epipe of a connection, further
-	 * ones are counted and summed up when it is closed (debug: all) */
-	if (!ts_fd_first_event(fd, err == EPIPE ? TS_SEEN_EPIPE : TS_SEEN_RST) &&
-	    !enabled(TS_L_DEBUG))
-		return;
-	if (!admit())
-		return;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-
-	line_start(&b, TS_L_INFO, err == EPIPE ? "epipe" : "rst");
-	ts_put_str(&b, " call=");
-	ts_put_str(&b, ts_call_name(call));
-	ts_put_str(&b, " fd=");
-	ts_put_i64(&b, fd);
-	put_errno(&b, err);
-	put_addresses(&b, fd);
-	line_end(&b, TS_L_INFO);
-	errno = saved;
-}
-
-/* Summary of the errors not logged one by one, when the fd is closed. */
-void ts_log_repeats(int fd, uint32_t count)
-{
-	if (!enabled(TS_L_INFO) || !admit())
-		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_INFO, "repeats");
-	ts_put_str(&b, " call=close fd=");
-	ts_put_i64(&b, fd);
-	ts_put_str(&b, " count=");
-	ts_put_u64(&b, count);
-	put_addresses(&b, fd);
-	line_end(&b, TS_L_INFO);
-	errno = saved;
-}
-
-void ts_log_sigpipe_unseen(unsigned long count)
-{
-	if (!enabled(TS_L_INFO) || !admit())
-		return;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_INFO, "sigpipe");
-	ts_put_str(&b, " call=unknown count=");
-	ts_put_u64(&b, count);
-	line_end(&b, TS_L_INFO);
-}
-
-void ts_log_signal_debug(int sig, const char *action)
-{
-	if (!enabled(TS_L_DEBUG) || !admit())
-		return;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	const char *name = ts_signal_name(sig);
-	line_start(&b, TS_L_DEBUG, "signal");
-	ts_put_str(&b, " sig=");
-	if (name)
-		ts_put_str(&b, name);
-	else
-		ts_put_i64(&b, sig);
-	ts_put_str(&b, " action=");
-	ts_put_str(&b, action);
-	line_end(&b, TS_L_DEBUG);
-}
-
-void ts_log_config_warning(const char *var, const char *value, const char *accepted,
-                           const char *using_)
-{
-	if (!enabled(TS_L_WARN) || !admit())
-		return;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_WARN, "config");
-	ts_put_str(&b, " var=");
-	ts_put_str(&b, var);
-	ts_put_str(&b, " value=");
-	ts_put_value(&b, value, 64);
-	ts_put_str(&b, " msg=");
-	char msg[512];
-	struct ts_buf m = TS_BUF(msg);
-	ts_put_str(&m, "accepted: ");
-	ts_put_str(&m, accepted);
-	ts_put_str(&m, "; using ");
-	ts_put_str(&m, using_);
-	ts_put_char(&m, '\0');
-	msg[sizeof msg - 1] = '\0';
-	ts_put_value(&b, msg, sizeof msg);
-	line_end(&b, TS_L_WARN);
-}
-
 static void put_call_fd(struct ts_buf *b, enum ts_call call, int fd)
 {
 	ts_put_str(b, " call=");
@@ -403,117 +328,174 @@ static void put_call_fd(struct ts_buf *b, enum ts_call call, int fd)
 	}
 }
 
+void ts_log_io_event(enum ts_call call, int fd, int err)
+{
+	struct line l;
+	if (!enabled(TS_L_INFO))
+		return;
+	/* after the first rst and the first epipe of a connection, further
+	 * ones are counted and summed up when it is closed (debug: all) */
+	if (!ts_fd_first_event(fd, err == EPIPE ? TS_SEEN_EPIPE : TS_SEEN_RST) &&
+	    !enabled(TS_L_DEBUG))
+		return;
+	if (!line_begin(&l, TS_L_INFO, err == EPIPE ? "epipe" : "rst"))
+		return;
+	put_call_fd(&l.b, call, fd);
+	put_errno(&l.b, err);
+	put_addresses(&l.b, fd);
+	line_close(&l);
+}
+
+/* Summary of the errors not logged one by one, when the fd is closed. */
+void ts_log_repeats(int fd, uint32_t count)
+{
+	struct line l;
+	if (!line_begin(&l, TS_L_INFO, "repeats"))
+		return;
+	put_call_fd(&l.b, TS_C_CLOSE, fd);
+	ts_put_str(&l.b, " count=");
+	ts_put_u64(&l.b, count);
+	put_addresses(&l.b, fd);
+	line_close(&l);
+}
+
+void ts_log_sigpipe_unseen(unsigned long count)
+{
+	struct line l;
+	if (!line_begin(&l, TS_L_INFO, "sigpipe"))
+		return;
+	ts_put_str(&l.b, " call=unknown count=");
+	ts_put_u64(&l.b, count);
+	line_close(&l);
+}
+
+static void put_signal(struct ts_buf *b, int sig)
+{
+	const char *name = ts_signal_name(sig);
+	ts_put_str(b, " sig=");
+	if (name)
+		ts_put_str(b, name);
+	else if (sig > 0)
+		ts_put_i64(b, sig);
+	else
+		ts_put_str(b, "any");
+}
+
+void ts_log_signal_debug(int sig, const char *action)
+{
+	struct line l;
+	if (!line_begin(&l, TS_L_DEBUG, "signal"))
+		return;
+	put_signal(&l.b, sig);
+	ts_put_str(&l.b, " action=");
+	ts_put_str(&l.b, action);
+	line_close(&l);
+}
+
+void ts_log_config_warning(const char *var, const char *value, const char *accepted,
+                           const char *using_)
+{
+	struct line l;
+	char msg[512];
+	struct ts_buf m = TS_BUF(msg);
+	if (!line_begin(&l, TS_L_WARN, "config"))
+		return;
+	ts_put_str(&l.b, " var=");
+	ts_put_str(&l.b, var);
+	ts_put_str(&l.b, " value=");
+	ts_put_value(&l.b, value, 64);
+	ts_put_str(&l.b, " msg=");
+	ts_put_str(&m, "accepted: ");
+	ts_put_str(&m, accepted);
+	ts_put_str(&m, "; using ");
+	ts_put_str(&m, using_);
+	ts_put_char(&m, '\0');
+	msg[sizeof msg - 1] = '\0';
+	ts_put_value(&l.b, msg, sizeof msg);
+	line_close(&l);
+}
+
 /* debug: a call tcpsafe retried, and why */
 void ts_log_retry(enum ts_call call, int fd, int err)
 {
-	if (!enabled(TS_L_DEBUG) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_DEBUG, "retry"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_DEBUG, "retry");
-	put_call_fd(&b, call, fd);
-	put_errno(&b, err);
-	line_end(&b, TS_L_DEBUG);
-	errno = saved;
+	put_call_fd(&l.b, call, fd);
+	put_errno(&l.b, err);
+	line_close(&l);
 }
 
 /* debug: EINTR handed to the program because of this signal's handler */
 void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
 {
-	if (!enabled(TS_L_DEBUG) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_DEBUG, "eintr"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	const char *name = ts_signal_name(sig);
-	line_start(&b, TS_L_DEBUG, "eintr");
-	put_call_fd(&b, call, fd);
-	ts_put_str(&b, " action=pass sig=");
-	if (name)
-		ts_put_str(&b, name);
-	else if (sig > 0)
-		ts_put_i64(&b, sig);
-	else
-		ts_put_str(&b, "any");
-	line_end(&b, TS_L_DEBUG);
-	errno = saved;
+	put_call_fd(&l.b, call, fd);
+	ts_put_str(&l.b, " action=pass");
+	put_signal(&l.b, sig);
+	line_close(&l);
 }
 
 /* warn: accept() out of descriptors or memory, waiting before a retry */
 void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms)
 {
-	if (!enabled(TS_L_WARN) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_WARN, "accept_backoff"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_WARN, "accept_backoff");
-	put_call_fd(&b, call, fd);
-	put_errno(&b, err);
-	ts_put_str(&b, " delay_ms=");
-	ts_put_i64(&b, delay_ms);
-	line_end(&b, TS_L_WARN);
-	errno = saved;
+	put_call_fd(&l.b, call, fd);
+	put_errno(&l.b, err);
+	ts_put_str(&l.b, " delay_ms=");
+	ts_put_i64(&l.b, delay_ms);
+	line_close(&l);
 }
 
 /* debug: a child the program forked, reaped by tcpsafe into its cache */
 void ts_log_reap(const struct ts_status *st)
 {
-	if (!enabled(TS_L_DEBUG) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_DEBUG, "reap"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_DEBUG, "reap");
-	ts_put_str(&b, " child=");
-	ts_put_i64(&b, st->pid);
+	ts_put_str(&l.b, " child=");
+	ts_put_i64(&l.b, st->pid);
 	if (st->code == CLD_EXITED) {
-		ts_put_str(&b, " exit=");
-		ts_put_i64(&b, st->status);
+		ts_put_str(&l.b, " exit=");
+		ts_put_i64(&l.b, st->status);
 	} else {
 		const char *name = ts_signal_name(st->status);
-		ts_put_str(&b, " signal=");
+		ts_put_str(&l.b, " signal=");
 		if (name)
-			ts_put_str(&b, name);
+			ts_put_str(&l.b, name);
 		else
-			ts_put_i64(&b, st->status);
+			ts_put_i64(&l.b, st->status);
 		if (st->code == CLD_DUMPED)
-			ts_put_str(&b, " core=1");
+			ts_put_str(&l.b, " core=1");
 	}
-	line_end(&b, TS_L_DEBUG);
-	errno = saved;
+	line_close(&l);
 }
 
 /* warn: the status cache was full; the oldest statuses were dropped */
 void ts_log_reap_overflow(unsigned long dropped, unsigned long cap)
 {
-	if (!enabled(TS_L_WARN) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_WARN, "reap_overflow"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_WARN, "reap_overflow");
-	ts_put_str(&b, " dropped=");
-	ts_put_u64(&b, dropped);
-	ts_put_str(&b, " cache=");
-	ts_put_u64(&b, cap);
-	line_end(&b, TS_L_WARN);
-	errno = saved;
+	ts_put_str(&l.b, " dropped=");
+	ts_put_u64(&l.b, dropped);
+	ts_put_str(&l.b, " cache=");
+	ts_put_u64(&l.b, cap);
+	line_close(&l);
 }
 
-/* warn/error: reaping could not start or went wrong */
+/* warn: reaping could not start or went wrong */
 void ts_log_reaper_trouble(const char *what, int err)
 {
-	if (!enabled(TS_L_WARN) || !admit())
+	struct line l;
+	if (!line_begin(&l, TS_L_WARN, "reaper"))
 		return;
-	int saved = errno;
-	char line[LINE_MAX_BYTES];
-	struct ts_buf b = TS_BUF(line);
-	line_start(&b, TS_L_WARN, "reaper");
-	ts_put_str(&b, " msg=");
-	ts_put_value(&b, what, 200);
-	put_errno(&b, err);
-	line_end(&b, TS_L_WARN);
-	errno = saved;
+	ts_put_str(&l.b, " msg=");
+	ts_put_value(&l.b, what, 200);
+	put_errno(&l.b, err);
+	line_close(&l);
 }
