@@ -3,27 +3,38 @@
  * - Tracked: exactly the children fork() returned to the program (a bit per
  *   pid).  popen, system, posix_spawn, vfork and clone children, made inside
  *   libc or without fork(), are never touched.
- * - Reaped by a helper thread (all signals blocked, so it never receives
- *   the program's signals and installs no handler: nothing the program does
- *   can see an EINTR because of it).  It sleeps in waitid(P_ALL, WNOWAIT),
- *   which only peeks at the next zombie, and reaps a tracked one by pid.
- *   Our own work per exit is O(1); the peek itself makes the kernel walk
- *   its child list, O(live children) (measured in bench/: 64 -> 198 us per
- *   child from 10 to 5,000 live).  Never waitpid(-1), never SIG_IGN or
- *   SA_NOCLDWAIT, never a subreaper.
+ * - Reaped from SIGCHLD, by pid: the signal names the child (si_pid), and a
+ *   wait for one pid is O(1) in the kernel.  While the program leaves
+ *   SIGCHLD at SIG_DFL, the kernel runs our own handler (SA_RESTART, every
+ *   signal blocked while it runs); the program still reads back SIG_DFL.
+ *   A program handler runs through the signal layer's trampoline, which
+ *   reaps first, so the program's own waits are answered from the cache.
+ * - Standard signals coalesce: one SIGCHLD may stand for several deaths.
+ *   So a sweep (peek at the next zombie with waitid(P_ALL, WNOWAIT), reap it
+ *   if tracked, repeat) follows, at most once per SWEEP_MS: the kernel walks
+ *   its whole child list for a peek, and under churn that would make each
+ *   exit cost O(live children).  A sweep that is not due yet is left to a
+ *   one-shot timer (a POSIX timer signalling SIGCHLD, no thread), so a
+ *   coalesced zombie waits at most SWEEP_MS.  With a program handler, the
+ *   program's own SIGCHLDs drive the sweeps instead, one per signal: such a
+ *   handler walks the child list with its own waits anyway.
+ * - A program thread blocked waiting for any child gets the next death from
+ *   the kernel itself: while one waits, reaping steps aside (wait.c).
  * - Each status (code, uid, rusage) goes into a bounded cache, served to
  *   the program's own wait calls (wait.c) exactly once; when it is full the
  *   oldest status is dropped, counted and logged.  While a status waits
  *   there, kill() on its pid acts as on a zombie: the pid may already be
  *   another process's.
- * - The thread starts at the first fork(): programs that never fork see no
- *   change.  A forked child starts with empty tables and no thread. */
+ * - Never waitpid(-1), never SIG_IGN or SA_NOCLDWAIT, never a subreaper.
+ *   Nothing starts before the first fork(): programs that never fork see no
+ *   change.  A forked child starts with empty tables and SIGCHLD as the
+ *   program set it. */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,22 +62,21 @@ static struct {
 	unsigned long dropped, dropped_logged;
 	time_t overflow_logged_at;
 	struct ts_lock lock;
-	_Atomic uint32_t gen;      /* bumped after each reap: futex word */
-	_Atomic int waiters;       /* program threads sleeping on gen */
-	_Atomic int forking;       /* fork() calls between fork and track */
-	_Atomic uint32_t fork_gen; /* bumped after each track: futex word */
-	_Atomic int reaper_idle;   /* reaper sleeping on fork_gen */
-	_Atomic int reaping;       /* between the reaper's waitid and cache_put */
+	_Atomic int forking;     /* fork() calls between the fork and the track */
+	_Atomic int recheck;     /* a SIGCHLD came for a child not tracked yet */
+	_Atomic int anywaiters;  /* program threads waiting in the kernel for any child */
+	_Atomic int reaping;     /* reaps between the kernel and the cache */
+	_Atomic int deferred;    /* a reap was left to such a waiter */
+	_Atomic long last_sweep; /* monotonic ms */
+	_Atomic long last_signal;
+	_Atomic int timer_armed;
+	int timer_ok;
+	int timer_id;
+	_Atomic uint32_t cursor; /* scan_slice position */
 	int starting_failed;
 } R = {.lock = TS_LOCK_INIT, .head = -1, .tail = -1, .free_ = -1};
 
-static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *t)
-{
-	return syscall(SYS_futex, (uint32_t *)w, op, val, t, NULL, 0);
-}
-
 int ts_reap_active(void) { return atomic_load_explicit(&R.active, memory_order_acquire); }
-uint32_t ts_reap_gen(void) { return atomic_load(&R.gen); }
 
 /* ---- pid bitmaps -------------------------------------------------------- */
 
@@ -202,25 +212,56 @@ int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out)
 	return x >= 0;
 }
 
-/* ---- the reaper ------------------------------------------------------------ */
+/* ---- reaping ---------------------------------------------------------------- */
 
-static void wake_waiters(void)
+#define SWEEP_MS 10 /* at most one child-list walk per this, under churn */
+
+static long now_ms(void)
 {
-	atomic_fetch_add(&R.gen, 1);
-	if (atomic_load(&R.waiters))
-		futex(&R.gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Reap one tracked child by pid, if it is a zombie.  1 if reaped. */
-static int reap(pid_t pid)
+/* Cache lock.  Our own SIGCHLD handler runs with every signal blocked, so
+ * it only spins; elsewhere the lock blocks signals itself. */
+static void cache_lock(int masked, sigset_t *old)
+{
+	if (masked) {
+		while (atomic_flag_test_and_set_explicit(&R.lock.flag, memory_order_acquire))
+			__builtin_ia32_pause();
+	} else {
+		ts_lock(&R.lock, old);
+	}
+}
+
+static void cache_unlock(int masked, const sigset_t *old)
+{
+	if (masked)
+		atomic_flag_clear_explicit(&R.lock.flag, memory_order_release);
+	else
+		ts_unlock(&R.lock, old);
+}
+
+/* Reap one tracked child by pid, if it is a zombie: 1 if reaped.  Steps
+ * aside (and says so in R.deferred) while a program thread waits in the
+ * kernel for any child: that wait is to get it.  reaping/anywaiters are a
+ * Dekker pair with wait.c: either we see the waiter, or it sees us and
+ * lets this reap land in the cache before it looks. */
+static int reap(pid_t pid, int masked)
 {
 	struct ts_status st;
 	siginfo_t si;
 	sigset_t old;
+	atomic_fetch_add(&R.reaping, 1);
+	if (atomic_load(&R.anywaiters)) {
+		atomic_store(&R.deferred, 1);
+		atomic_fetch_sub(&R.reaping, 1);
+		return 0;
+	}
 	memset(&st, 0, sizeof st);
 	memset(&si, 0, sizeof si);
 	pid_t pgid = getpgid(pid); /* a zombie still has its group */
-	atomic_fetch_add(&R.reaping, 1);
 	if (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, &st.ru) < 0) {
 		atomic_fetch_sub(&R.reaping, 1);
 		if (errno == ECHILD) /* the program waited for it first */
@@ -238,7 +279,7 @@ static int reap(pid_t pid)
 	st.uid = si.si_uid;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ts_lock(&R.lock, &old);
+	cache_lock(masked, &old);
 	cache_put(&st);
 	/* overflow: one line a second at most, with the running total */
 	unsigned long dropped = R.dropped, logged = R.dropped_logged;
@@ -248,10 +289,9 @@ static int reap(pid_t pid)
 	} else {
 		logged = dropped;
 	}
-	ts_unlock(&R.lock, &old);
+	cache_unlock(masked, &old);
 	ts_child_untrack(pid);
 	atomic_fetch_sub(&R.reaping, 1);
-	wake_waiters();
 	ts_log_reap(&st);
 	if (dropped != logged)
 		ts_log_reap_overflow(dropped, R.cap);
@@ -260,98 +300,173 @@ static int reap(pid_t pid)
 
 /* An untracked zombie (popen/system/posix_spawn child the program has not
  * waited for yet) is first in line, so peeking shows nothing behind it.
- * Until the program reaps it, look at our own children directly, a bounded
- * slice per round so the cost stays small. */
-static void scan_slice(uint32_t *cursor)
+ * Look at our own children directly instead, a bounded slice per sweep.
+ * 1 if the slice did not get round the whole map. */
+static int scan_slice(int masked)
 {
 	uint64_t *m = atomic_load(&R.tracked);
+	uint32_t cur = atomic_load(&R.cursor);
 	int checked = 0;
-	for (uint32_t n = 0; n < MAP_WORDS && checked < 512; n++) {
-		uint32_t w = (*cursor + n) % MAP_WORDS;
+	for (uint32_t n = 0; n < MAP_WORDS; n++) {
+		uint32_t w = (cur + n) % MAP_WORDS;
 		uint64_t bits = __atomic_load_n(&m[w], __ATOMIC_RELAXED);
 		while (bits) {
 			int b = __builtin_ctzll(bits);
 			bits &= bits - 1;
-			reap((pid_t)(w * 64 + (uint32_t)b));
+			reap((pid_t)(w * 64 + (uint32_t)b), masked);
 			checked++;
 		}
-		if (checked >= 512) {
-			*cursor = (w + 1) % MAP_WORDS;
-			return;
+		if (checked >= 256) {
+			atomic_store(&R.cursor, (w + 1) % MAP_WORDS);
+			return 1;
 		}
 	}
-	*cursor = 0;
+	atomic_store(&R.cursor, 0);
+	return 0;
 }
 
-static void nap_ms(long ms)
+/* Reap every tracked zombie.  *first gets the first zombie seen (before
+ * reaping), if any.  1 if work may remain (slice cut short). */
+static int sweep(int masked, siginfo_t *first)
 {
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (syscall(SYS_nanosleep, &t, &t) < 0 && errno == EINTR)
-		;
-}
-
-/* Under churn every exit would wake the thread for one reap; instead,
- * after a reap it drains what else is waiting, then naps BATCH_US, so a
- * busy fork server pays one wake-up for many children (each still reaped
- * within a millisecond or two). */
-#define BATCH_US 1000
-
-static void *reaper_main(void *arg)
-{
-	(void)arg;
-	uint32_t cursor = 0;
-	long nap = 10;
-	int flags = WEXITED | WNOWAIT;
-	for (;;) {
+	atomic_store(&R.last_sweep, now_ms());
+	for (int n = 0; n < 4096; n++) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
-		if (syscall(SYS_waitid, P_ALL, 0, &si, flags, NULL) < 0) {
-			flags = WEXITED | WNOWAIT;
-			if (errno == ECHILD) { /* no children: sleep until a fork */
-				uint32_t g = atomic_load(&R.fork_gen);
-				atomic_store(&R.reaper_idle, 1);
-				struct timespec t = {1, 0};
-				futex(&R.fork_gen, FUTEX_WAIT_PRIVATE, g, &t);
-				atomic_store(&R.reaper_idle, 0);
-			} else if (errno != EINTR) {
-				ts_log_reaper_trouble("waitid failed", errno);
-				nap_ms(100);
-			}
-			continue;
-		}
-		pid_t pid = si.si_pid;
-		if (pid <= 0) { /* drained (WNOHANG): rest, then block again */
-			struct timespec t = {0, BATCH_US * 1000L};
-			while (syscall(SYS_nanosleep, &t, &t) < 0 && errno == EINTR)
-				;
-			flags = WEXITED | WNOWAIT;
-			continue;
-		}
-		if (bit_get(&R.tracked, pid)) {
-			reap(pid);
-			nap = 10;
-			flags = WEXITED | WNOWAIT | WNOHANG;
-			continue;
-		}
-		flags = WEXITED | WNOWAIT;
-		/* A fork() in progress may be about to track it. */
-		for (int spins = 0; spins < 100 && atomic_load(&R.forking); spins++)
-			sched_yield();
-		if (bit_get(&R.tracked, pid))
-			continue;
-		wake_waiters(); /* the program may be waiting for this one */
-		scan_slice(&cursor);
-		nap_ms(nap);
-		nap = nap * 2 > 100 ? 100 : nap * 2;
+		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
+		    si.si_pid <= 0)
+			return 0;
+		if (first && !first->si_pid)
+			*first = si;
+		if (!bit_get(&R.tracked, si.si_pid))
+			return scan_slice(masked); /* an untracked zombie hides the rest */
+		if (!reap(si.si_pid, masked) && atomic_load(&R.anywaiters))
+			return 0; /* left to the waiter */
 	}
-	return NULL;
+	return 1;
 }
 
-/* First fork: tables and thread.  0 if reaping is on. */
+static void arm_timer(long ms)
+{
+	struct itimerspec it;
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	if (syscall(SYS_timer_settime, R.timer_id, 0, &it, NULL) < 0)
+		atomic_store(&R.timer_armed, 0);
+}
+
+/* The sweep after a SIGCHLD, or its timer when not due yet. */
+static void sweep_or_arm(int masked)
+{
+	long now = now_ms(), last = atomic_load(&R.last_sweep);
+	if (now - last >= SWEEP_MS && atomic_compare_exchange_strong(&R.last_sweep, &last, now)) {
+		if (sweep(masked, NULL) && R.timer_ok && !atomic_exchange(&R.timer_armed, 1))
+			arm_timer(SWEEP_MS);
+	} else if (R.timer_ok && !atomic_exchange(&R.timer_armed, 1)) {
+		long wait = last + SWEEP_MS - now;
+		arm_timer(wait < 1 ? 1 : wait);
+	} else if (!R.timer_ok) {
+		sweep(masked, NULL);
+	}
+}
+
+static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED; }
+
+static int own_timer(const siginfo_t *si)
+{
+	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&R;
+}
+
+/* Every SIGCHLD.  program: what the program set (ts_sigchld_program());
+ * masked: all signals are blocked (our own handler).  Returns 0 if the
+ * signal was tcpsafe's own timer and the program's handler is not to run;
+ * else *peeked may name a zombie seen by the timer's sweep: a death whose
+ * SIGCHLD merged into the timer's, to tell the program's handler about. */
+int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t *peeked)
+{
+	int saved = errno;
+	peeked->si_pid = 0;
+	if (!ts_reap_active() || program == TS_CHLD_AUTOREAP) {
+		errno = saved;
+		return 1;
+	}
+	ts_tsig.own_runs++;
+	atomic_store(&R.last_signal, now_ms());
+	if (own_timer(si)) { /* a sweep that was not due before */
+		atomic_store(&R.timer_armed, 0);
+		memset(peeked, 0, sizeof *peeked);
+		if (sweep(masked, peeked) && !atomic_exchange(&R.timer_armed, 1))
+			arm_timer(SWEEP_MS);
+		errno = saved;
+		/* a death that came while this was pending merged into it */
+		return peeked->si_pid > 0;
+	}
+	if (is_exit(si->si_code) && si->si_pid > 0) {
+		if (bit_get(&R.tracked, si->si_pid))
+			reap(si->si_pid, masked);
+		else if (atomic_load(&R.forking))
+			atomic_store(&R.recheck, 1); /* fork() has not tracked it yet */
+	}
+	if (program == TS_CHLD_DFL)
+		sweep_or_arm(masked);
+	else
+		sweep(masked, NULL);
+	errno = saved;
+	return 1;
+}
+
+/* Our handler while the program leaves SIGCHLD at SIG_DFL. */
+void ts_sigchld_own(int sig, siginfo_t *si, void *uc)
+{
+	siginfo_t unused;
+	(void)sig, (void)uc;
+	ts_children_sigchld(si, TS_CHLD_DFL, 1, &unused); /* all signals blocked */
+}
+
+/* For wait.c: a program thread is about to wait in the kernel for any
+ * child, or is done with it. */
+void ts_reap_anywait_begin(void)
+{
+	atomic_fetch_add(&R.anywaiters, 1);
+	for (int spins = 0; atomic_load(&R.reaping) && spins < 100000; spins++)
+		sched_yield();
+}
+
+void ts_reap_anywait_end(void)
+{
+	if (atomic_fetch_sub(&R.anywaiters, 1) == 1 && atomic_exchange(&R.deferred, 0)) {
+		atomic_store(&R.last_sweep, now_ms());
+		sweep(0, NULL);
+	}
+}
+
+/* A status may be between the kernel and the cache right now (a handler
+ * on another thread): wait until it has landed. */
+void ts_reap_settle(void)
+{
+	for (int spins = 0; atomic_load(&R.reaping) && spins < 100000; spins++)
+		sched_yield();
+}
+
+/* The program made the kernel reap for it (SIG_IGN, SA_NOCLDWAIT): its
+ * children vanish unseen, so forget them all, lest a pid come back as a
+ * child we must not touch. */
+void ts_children_autoreap(void)
+{
+	uint64_t *m = atomic_load(&R.tracked);
+	if (m)
+		for (uint32_t w = 0; w < MAP_WORDS; w++)
+			if (__atomic_load_n(&m[w], __ATOMIC_RELAXED))
+				__atomic_store_n(&m[w], 0, __ATOMIC_RELAXED);
+}
+
+/* First fork: tables, timer, and our SIGCHLD handler (before the child
+ * exists, so its death is never missed).  0 if reaping is on. */
 static int start_reaping(void)
 {
 	static struct ts_lock start_lock = TS_LOCK_INIT;
-	sigset_t old, all;
+	sigset_t old;
 	int rc = 0;
 	if (ts_reap_active())
 		return 0;
@@ -384,29 +499,19 @@ static int start_reaping(void)
 	atomic_store(&R.tracked, (uint64_t *)m);
 	atomic_store(&R.cached, (uint64_t *)(m + maps / 2));
 
-	/* the thread inherits this mask: it takes none of the program's signals */
-	pthread_t t;
-	pthread_attr_t attr;
-	sigfillset(&all);
-	sigset_t mine;
-	pthread_sigmask(SIG_BLOCK, &all, &mine);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 128 * 1024);
-	int err = pthread_create(&t, &attr, reaper_main, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &mine, NULL);
-	if (err) {
-		ts_log_reaper_trouble("cannot start the reaper thread; children are not reaped", err);
-		atomic_store(&R.tracked, NULL);
-		atomic_store(&R.cached, NULL);
-		munmap(m, maps + cache);
-		R.starting_failed = 1;
-		rc = -1;
-		goto out;
-	}
-	pthread_setname_np(t, "tcpsafe-reaper");
+	/* The timer signals the process, no thread; without one, every
+	 * SIGCHLD sweeps. */
+	struct sigevent sev;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGCHLD;
+	sev.sigev_value.sival_ptr = &R;
+	int id;
+	R.timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
+	R.timer_id = id;
+	atomic_store(&R.last_sweep, now_ms());
 	atomic_store_explicit(&R.active, 1, memory_order_release);
+	ts_signals_sync(SIGCHLD);
 out:
 	ts_unlock(&start_lock, &old);
 	return rc;
@@ -418,12 +523,14 @@ static sigset_t fork_mask;
 static void fork_prepare(void) { ts_lock(&R.lock, &fork_mask); }
 static void fork_parent(void) { ts_unlock(&R.lock, &fork_mask); }
 
-/* The child has no reaper thread and none of the parent's children. */
+/* The child has none of the parent's children, no timer (POSIX timers are
+ * not inherited), and gets SIGCHLD back as the program set it. */
 static void fork_child(void)
 {
 	uint64_t *m = atomic_load(&R.tracked);
 	size_t maps = 2 * MAP_WORDS * sizeof(uint64_t);
 	size_t cache = R.cap * sizeof(struct centry) + (R.hmask + 1) * sizeof(int32_t);
+	int was_active = atomic_load(&R.active);
 	atomic_store(&R.active, 0);
 	atomic_store(&R.tracked, NULL);
 	atomic_store(&R.cached, NULL);
@@ -435,12 +542,18 @@ static void fork_child(void)
 	R.head = R.tail = R.free_ = -1;
 	R.dropped = R.dropped_logged = 0;
 	R.overflow_logged_at = 0;
-	atomic_store(&R.waiters, 0);
 	atomic_store(&R.forking, 0);
-	atomic_store(&R.reaper_idle, 0);
+	atomic_store(&R.recheck, 0);
+	atomic_store(&R.anywaiters, 0);
 	atomic_store(&R.reaping, 0);
+	atomic_store(&R.deferred, 0);
+	atomic_store(&R.timer_armed, 0);
+	atomic_store(&R.cursor, 0);
+	R.timer_ok = 0;
 	R.starting_failed = 0;
 	ts_unlock(&R.lock, &fork_mask);
+	if (was_active)
+		ts_signals_sync(SIGCHLD);
 }
 
 void ts_children_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
@@ -459,16 +572,21 @@ void ts_children_flush(void)
 		ts_log_reap_overflow(dropped, R.cap);
 }
 
-static pid_t forked(pid_t p)
+/* In the parent after fork().  A SIGCHLD for p may have come before p was
+ * tracked (R.recheck): then sweep.  If SIGCHLD has been quiet for a while
+ * (blocked in every thread?), sweep too, so zombies stay bounded. */
+static pid_t forked(pid_t p, int track)
 {
-	if (p > 0 && start_reaping() == 0) {
+	if (p > 0 && track)
 		bit_set(&R.tracked, p, 1);
-		atomic_fetch_add(&R.fork_gen, 1);
-		if (atomic_load(&R.reaper_idle))
-			futex(&R.fork_gen, FUTEX_WAKE_PRIVATE, 1, NULL);
-	}
-	if (p != 0)
+	if (p != 0) {
 		atomic_fetch_sub(&R.forking, 1);
+		long now = now_ms();
+		if ((p > 0 && atomic_exchange(&R.recheck, 0)) ||
+		    (now - atomic_load(&R.last_signal) >= SWEEP_MS &&
+		     now - atomic_load(&R.last_sweep) >= SWEEP_MS))
+			sweep(0, NULL);
+	}
 	return p;
 }
 
@@ -476,12 +594,15 @@ TS_EXPORT pid_t fork(void)
 {
 	if (!ts_active || ts_cfg.reap != TS_REAP_FORK)
 		return ts_real.fork();
-	atomic_fetch_add(&R.forking, 1);
+	int track = start_reaping() == 0 && ts_sigchld_program() != TS_CHLD_AUTOREAP;
+	if (track)
+		atomic_fetch_add(&R.forking, 1);
 	int saved = errno;
 	pid_t p = ts_real.fork();
 	if (p < 0)
 		saved = errno;
-	p = forked(p);
+	if (track)
+		p = forked(p, track);
 	errno = saved;
 	return p;
 }
@@ -501,28 +622,4 @@ TS_EXPORT int kill(pid_t pid, int sig)
 		return 0; /* a zombie takes any signal and does nothing */
 	}
 	return ts_real.kill(pid, sig);
-}
-
-/* ---- for wait.c: sleep until the reaper moves on ------------------------- */
-
-/* A status may be between the kernel and the cache right now: wait until
- * it has landed (a few instructions of the reaper's time). */
-void ts_reap_settle(void)
-{
-	for (int spins = 0; atomic_load(&R.reaping) && spins < 100000; spins++)
-		sched_yield();
-}
-
-int ts_reap_wait(uint32_t g, int ms)
-{
-	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	atomic_fetch_add(&R.waiters, 1);
-	long r = futex(&R.gen, FUTEX_WAIT_PRIVATE, g, &t);
-	int e = errno;
-	atomic_fetch_sub(&R.waiters, 1);
-	if (r < 0 && e == EINTR) {
-		errno = EINTR;
-		return -1;
-	}
-	return 0;
 }

@@ -9,7 +9,8 @@
  *   strict retry only if no program handler ran at all;
  *   pass   never retry.
  * EINTR with no program handler run (stop/continue, tcpsafe's own
- * handlers) is retried in retry and strict modes. */
+ * handlers) is retried in retry and strict modes; in pass mode only if
+ * tcpsafe's own SIGCHLD handler ran. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -29,6 +30,16 @@ static int pass_handler_ran(unsigned long seq)
 	return 0;
 }
 
+/* Did tcpsafe's own SIGCHLD handler run on this thread since the last
+ * decision?  Its EINTRs are never the program's, in any mode. */
+static int own_ran(void)
+{
+	unsigned long runs = ts_tsig.own_runs;
+	int ran = runs != ts_tsig.own_decided;
+	ts_tsig.own_decided = runs;
+	return ran;
+}
+
 int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 {
 	int saved = errno, sig = 0, retry;
@@ -46,8 +57,8 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	case TS_EINTR_STRICT:
 		retry = now == *seq;
 		break;
-	default:
-		retry = 0;
+	default: /* pass: only what tcpsafe's own handler caused */
+		retry = now == *seq && own_ran();
 		break;
 	}
 	if (retry) {
@@ -83,25 +94,9 @@ int ts_eintr_force_restart(int sig)
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq)
 {
 	int saved = errno;
-	if (!ts_active || ts_cfg.eintr == TS_EINTR_PASS || ts_tsig.hseq != *seq)
+	if (!ts_active || ts_tsig.hseq != *seq || (ts_cfg.eintr == TS_EINTR_PASS && !own_ran()))
 		return 0;
 	ts_log_retry(call, -1, EINTR);
 	errno = saved;
 	return 1;
-}
-
-int ts_eintr_wait_continues(enum ts_call call, unsigned long *seq)
-{
-	int saved = errno, go_on = 1;
-	unsigned long now = ts_tsig.hseq;
-	for (int sig = 1; sig < NSIG && now != *seq; sig++)
-		if (ts_tsig.sig_seq[sig] > *seq && !ts_sig_restarts(sig)) {
-			go_on = 0;
-			ts_log_eintr_passed(call, -1, sig);
-			break;
-		}
-	*seq = now;
-	ts_tsig.decided = now;
-	errno = saved;
-	return go_on;
 }

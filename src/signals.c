@@ -52,11 +52,15 @@ static sigset_t fork_mask;
 static void fork_prepare(void) { lock(&fork_mask); }
 static void fork_release(void) { unlock(&fork_mask); }
 
-/* The handler tcpsafe keeps installed while the program wants SIG_DFL. */
-static void (*own_handler(int sig))(int, siginfo_t *, void *)
+/* The handler tcpsafe keeps installed while the program wants SIG_DFL:
+ * SIGPIPE's (sigpipe.c), and SIGCHLD's once children are reaped
+ * (children.c) unless the kernel reaps them for the program. */
+static void (*own_handler(int sig, const struct want *w))(int, siginfo_t *, void *)
 {
 	if (sig == SIGPIPE && ts_cfg.sigpipe == TS_SIGPIPE_IGNORE)
 		return ts_sigpipe_noop;
+	if (sig == SIGCHLD && ts_reap_active() && !(w->flags & SA_NOCLDWAIT))
+		return ts_sigchld_own;
 	return NULL;
 }
 
@@ -102,11 +106,15 @@ static void trampoline(int sig, siginfo_t *si, void *uc);
 static void kernel_action(int sig, const struct want *w, struct sigaction *k)
 {
 	memset(k, 0, sizeof *k);
-	void (*own)(int, siginfo_t *, void *) = own_handler(sig);
+	void (*own)(int, siginfo_t *, void *) = own_handler(sig, w);
 	if (w->handler == (void *)SIG_DFL && own) {
 		k->sa_sigaction = own;
 		sigemptyset(&k->sa_mask);
 		k->sa_flags = SA_SIGINFO | SA_RESTART;
+		if (sig == SIGCHLD) { /* short, and it takes a lock without masking */
+			sigfillset(&k->sa_mask);
+			k->sa_flags |= SA_NOCLDSTOP;
+		}
 	} else if (w->handler == (void *)SIG_DFL || w->handler == (void *)SIG_IGN) {
 		k->sa_handler = (void (*)(int))w->handler;
 		k->sa_mask = w->mask;
@@ -203,6 +211,8 @@ int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 		}
 	}
 	unlock(&old);
+	if (act && rc == 0 && sig == SIGCHLD && ts_sigchld_program() == TS_CHLD_AUTOREAP)
+		ts_children_autoreap();
 	if (rc < 0) {
 		errno = e;
 		return -1;
@@ -254,7 +264,7 @@ static void one_shot_done(int sig, void *handler)
 	if (cur->handler == handler && (cur->flags & SA_RESETHAND)) {
 		struct want w = *cur;
 		w.handler = (void *)SIG_DFL;
-		if (own_handler(sig)) {
+		if (own_handler(sig, &w)) {
 			struct sigaction k;
 			kernel_action(sig, &w, &k);
 			ts_real.sigaction(sig, &k, NULL);
@@ -272,6 +282,19 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	const struct want *w = live(&slots[sig]);
 	void *h = w->handler;
 	int flags = w->flags;
+	siginfo_t peeked;
+
+	/* Children are reaped before the program's handler runs, so its waits
+	 * are answered; tcpsafe's own sweep timer is not the program's. */
+	if (sig == SIGCHLD && ts_reap_active()) {
+		int program = (flags & SA_NOCLDWAIT) ? TS_CHLD_AUTOREAP : TS_CHLD_HANDLER;
+		if (!ts_children_sigchld(si, program, 0, &peeked)) {
+			errno = saved;
+			return;
+		}
+		if (peeked.si_pid > 0)
+			si = &peeked;
+	}
 
 	unsigned long seq = ++ts_tsig.hseq;
 	ts_tsig.sig_seq[sig] = seq;
@@ -285,7 +308,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 		 * on its way.  Make sure the kernel has what the table says
 		 * (never loop through here again), then re-raise: blocked until
 		 * we return, it gets the default action. */
-		if (h == (void *)SIG_DFL && !own_handler(sig)) {
+		if (h == (void *)SIG_DFL && !own_handler(sig, live(&slots[sig]))) {
 			sigset_t old;
 			struct sigaction k;
 			lock(&old);
@@ -302,30 +325,72 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	}
 }
 
+/* sig is at SIG_DFL in the table: install what that means underneath (our
+ * own handler where we keep one).  The first time, learn which sa_flags
+ * bits the kernel keeps, so the program's read-back of a SIG_DFL we
+ * replaced shows what the kernel would have.  Lock held. */
+static void take_over(int sig)
+{
+	struct want w = *live(&slots[sig]);
+	struct sigaction k, probe;
+	if (kernel_keeps == ~0) {
+		memset(&probe, 0, sizeof probe);
+		probe.sa_handler = SIG_DFL;
+		probe.sa_flags = ~0;
+		if (ts_real.sigaction(sig, &probe, NULL) == 0 &&
+		    ts_real.sigaction(sig, NULL, &probe) == 0)
+			kernel_keeps = probe.sa_flags;
+	}
+	kernel_action(sig, &w, &k);
+	ts_real.sigaction(sig, &k, NULL);
+}
+
 /* Called once at load: take SIGPIPE under our care if the program (or what
  * it inherited) leaves it at SIG_DFL. */
 void ts_signals_init(void)
 {
 	sigset_t old;
 	pthread_atfork(fork_prepare, fork_release, fork_release);
-	if (!own_handler(SIGPIPE))
+	if (ts_cfg.sigpipe != TS_SIGPIPE_IGNORE)
 		return;
 	lock(&old);
-	if (load(SIGPIPE) == 0) {
-		struct want w = *live(&slots[SIGPIPE]);
-		if (w.handler == (void *)SIG_DFL) {
-			struct sigaction k, probe;
-			memset(&probe, 0, sizeof probe);
-			probe.sa_handler = SIG_DFL;
-			probe.sa_flags = ~0;
-			if (ts_real.sigaction(SIGPIPE, &probe, NULL) == 0 &&
-			    ts_real.sigaction(SIGPIPE, NULL, &probe) == 0)
-				kernel_keeps = probe.sa_flags;
-			kernel_action(SIGPIPE, &w, &k);
-			ts_real.sigaction(SIGPIPE, &k, NULL);
+	if (load(SIGPIPE) == 0 && live(&slots[SIGPIPE])->handler == (void *)SIG_DFL)
+		take_over(SIGPIPE);
+	unlock(&old);
+}
+
+/* Put into the kernel what the table says for sig: after tcpsafe's own need
+ * for it changed (children.c, for SIGCHLD). */
+void ts_signals_sync(int sig)
+{
+	sigset_t old;
+	lock(&old);
+	if (load(sig) == 0) {
+		if (live(&slots[sig])->handler == (void *)SIG_DFL) {
+			take_over(sig);
+		} else {
+			struct sigaction k;
+			kernel_action(sig, live(&slots[sig]), &k);
+			ts_real.sigaction(sig, &k, NULL);
 		}
 	}
 	unlock(&old);
+}
+
+/* What the program set for SIGCHLD, as children.c needs it. */
+int ts_sigchld_program(void)
+{
+	struct slot *s = &slots[SIGCHLD];
+	if (!atomic_load_explicit(&s->known, memory_order_acquire)) {
+		sigset_t old;
+		lock(&old);
+		load(SIGCHLD);
+		unlock(&old);
+	}
+	const struct want *w = live(s);
+	if (w->handler == (void *)SIG_IGN || (w->flags & SA_NOCLDWAIT))
+		return TS_CHLD_AUTOREAP;
+	return w->handler == (void *)SIG_DFL ? TS_CHLD_DFL : TS_CHLD_HANDLER;
 }
 
 /* For sigpipe.c: emulate the default action of a signal whose SIG_DFL we

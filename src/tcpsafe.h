@@ -153,10 +153,6 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
 int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
 /* Does the policy make the kernel restart calls after sig's handler? */
 int ts_eintr_force_restart(int sig) TS_HIDDEN;
-/* For waits tcpsafe emulates (any-child wait while it reaps): go on
- * waiting unless a program handler ran since *seq after which the kernel
- * would not have restarted the call.  Moves *seq on. */
-int ts_eintr_wait_continues(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 /* For pause/sigsuspend: resume only if no program handler ran at all. */
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
@@ -165,6 +161,12 @@ void ts_signals_init(void) TS_HIDDEN;
 int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact) TS_HIDDEN;
 void ts_signal_default_action(int sig) TS_HIDDEN;
 int ts_sig_restarts(int sig) TS_HIDDEN;
+/* Put into the kernel what the table says for sig (after tcpsafe's own
+ * need for it changed). */
+void ts_signals_sync(int sig) TS_HIDDEN;
+/* What the program set for SIGCHLD. */
+enum { TS_CHLD_DFL, TS_CHLD_HANDLER, TS_CHLD_AUTOREAP };
+int ts_sigchld_program(void) TS_HIDDEN;
 /* Per-thread record written by the trampoline: which program handlers ran.
  * hseq counts program handler runs on this thread; sig_seq[s] is hseq at the
  * last run of signal s.  A wrapper that notes hseq before a call knows exactly
@@ -177,6 +179,8 @@ struct ts_thread_sig {
 	unsigned int in_write; /* >0 while a wrapped write-family call runs
 	                        * (only maintained where sigpipe.c needs it) */
 	int pipe_fd;           /* fd + 1 whose EPIPE the SIGPIPE handler logged */
+	unsigned long own_runs;    /* tcpsafe's own SIGCHLD handler runs */
+	unsigned long own_decided; /* own_runs at the last EINTR decision */
 };
 extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;
 
@@ -195,10 +199,13 @@ int ts_reap_active(void) TS_HIDDEN;
 /* Take (or with peek, copy) a cached status matching idtype/id. */
 int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out) TS_HIDDEN;
 void ts_child_untrack(pid_t pid) TS_HIDDEN;
-uint32_t ts_reap_gen(void) TS_HIDDEN;
-/* Sleep until a reap changes the generation from g, at most ms; -1/EINTR
- * if a signal handler ran. */
-int ts_reap_wait(uint32_t g, int ms) TS_HIDDEN;
+/* Every SIGCHLD (see children.c). */
+int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t *peeked) TS_HIDDEN;
+void ts_sigchld_own(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
+void ts_children_autoreap(void) TS_HIDDEN;
+/* Around a program's blocking wait for any child / a group. */
+void ts_reap_anywait_begin(void) TS_HIDDEN;
+void ts_reap_anywait_end(void) TS_HIDDEN;
 void ts_reap_settle(void) TS_HIDDEN;
 void ts_children_init(void) TS_HIDDEN;
 void ts_children_flush(void) TS_HIDDEN;

@@ -4,11 +4,11 @@
  * kernel would have used (status word, rusage, siginfo), before asking the
  * kernel.  A wait for one pid blocks in the kernel as usual: if tcpsafe
  * reaps that child meanwhile, the kernel says ECHILD and the cache answers.
- * A blocking wait for any child cannot block in the kernel (a child tcpsafe
- * reaps would not wake it while others live), so it polls the kernel with
- * WNOHANG and sleeps until the reaper reports a reap, or 100 ms at most
- * (stops, continues, untracked children).  Before the first fork, every
- * call goes straight to libc. */
+ * A blocking wait for any child (or a group) also blocks in the kernel,
+ * with tcpsafe's reaping stepped aside meanwhile (a child reaped into the
+ * cache would not wake it while others live): the kernel hands it the next
+ * death, stop or continue itself, and tcpsafe reaps what is left after.
+ * Before the first fork, every call goes straight to libc. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -19,8 +19,6 @@
 
 extern pid_t __wait(int *);
 extern pid_t __waitpid(pid_t, int *, int);
-
-#define SLICE_MS 100
 
 static int encode(const struct ts_status *st)
 {
@@ -90,46 +88,42 @@ static pid_t do_wait(struct req *q)
 {
 	int exits = !q->info || (q->options & WEXITED);
 	int peek = q->info && (q->options & WNOWAIT);
-	unsigned long seq = ts_tsig.hseq;
+	int any = !(q->options & WNOHANG) && q->idtype != P_PID;
 	struct ts_status st;
 	int saved = errno;
+	pid_t r;
 
-	for (;;) {
-		uint32_t g = ts_reap_gen();
-		if (exits && ts_cache_take(q->idtype, q->id, peek, &st)) {
-			deliver(q, &st);
-			errno = saved;
-			return st.pid;
-		}
-		int blocking = !(q->options & WNOHANG);
-		pid_t r = kernel_wait(q, q->idtype == P_PID ? 0 : WNOHANG);
-		if (r > 0) {
-			if (!peek)
-				reported(q, r);
-			return r;
-		}
-		/* Nothing from the kernel: a status tcpsafe is reaping right now
-		 * may be on its way to the cache; let it land, then look again. */
-		int e = errno;
-		if (exits && (r == 0 || e == ECHILD)) {
-			ts_reap_settle();
-			if (ts_cache_take(q->idtype, q->id, peek, &st)) {
-				deliver(q, &st);
-				errno = saved;
-				return st.pid;
-			}
-		}
-		if (r < 0) {
-			errno = e;
-			return -1;
-		}
-		if (!blocking || q->idtype == P_PID)
-			return 0;
-		if (ts_reap_wait(g, SLICE_MS) < 0 && !ts_eintr_wait_continues(TS_C_WAIT, &seq)) {
-			errno = EINTR;
-			return -1;
-		}
+	if (any) /* reaping steps aside until we are done: the kernel hands us the next death */
+		ts_reap_anywait_begin();
+	if (exits && ts_cache_take(q->idtype, q->id, peek, &st))
+		goto cached;
+	r = kernel_wait(q, 0);
+	if (r > 0) {
+		if (!peek)
+			reported(q, r);
+		goto out;
 	}
+	/* Nothing from the kernel: a child tcpsafe reaps right now (one pid,
+	 * or WNOHANG) may be on its way to the cache; let it land, look again. */
+	if (exits && (r == 0 || errno == ECHILD)) {
+		int e = errno;
+		ts_reap_settle();
+		if (ts_cache_take(q->idtype, q->id, peek, &st))
+			goto cached;
+		errno = e;
+	}
+	goto out;
+cached:
+	deliver(q, &st);
+	errno = saved;
+	r = st.pid;
+out:
+	if (any) {
+		int e = errno;
+		ts_reap_anywait_end();
+		errno = e;
+	}
+	return r;
 }
 
 /* waitpid-style pid to an id type */
