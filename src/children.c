@@ -63,7 +63,8 @@ static struct {
 	time_t overflow_logged_at;
 	struct ts_lock lock;
 	_Atomic int forking;     /* fork() calls between the fork and the track */
-	_Atomic int recheck;     /* a SIGCHLD came for a child not tracked yet */
+	_Atomic int early;       /* pid of a child that died before fork() tracked it */
+	_Atomic int recheck;     /* more than one such: sweep after the fork */
 	_Atomic int anywaiters;  /* program threads waiting in the kernel for any child */
 	_Atomic int reaping;     /* reaps between the kernel and the cache */
 	_Atomic int deferred;    /* a reap was left to such a waiter */
@@ -248,7 +249,7 @@ static void cache_unlock(int masked, const sigset_t *old)
  * kernel for any child: that wait is to get it.  reaping/anywaiters are a
  * Dekker pair with wait.c: either we see the waiter, or it sees us and
  * lets this reap land in the cache before it looks. */
-static int reap(pid_t pid, int masked)
+static int reap(pid_t pid, int masked, int probe)
 {
 	struct ts_status st;
 	siginfo_t si;
@@ -261,6 +262,14 @@ static int reap(pid_t pid, int masked)
 	}
 	memset(&st, 0, sizeof st);
 	memset(&si, 0, sizeof si);
+	/* probe: most children checked are alive; one call tells */
+	if (probe && (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
+	              si.si_pid != pid)) {
+		atomic_fetch_sub(&R.reaping, 1);
+		if (errno == ECHILD)
+			ts_child_untrack(pid);
+		return 0;
+	}
 	pid_t pgid = getpgid(pid); /* a zombie still has its group */
 	if (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, &st.ru) < 0) {
 		atomic_fetch_sub(&R.reaping, 1);
@@ -298,11 +307,20 @@ static int reap(pid_t pid, int masked)
 	return 1;
 }
 
-/* An untracked zombie (popen/system/posix_spawn child the program has not
- * waited for yet) is first in line, so peeking shows nothing behind it.
- * Look at our own children directly instead, a bounded slice per sweep.
- * 1 if the slice did not get round the whole map. */
-static int scan_slice(int masked)
+/* A child died before fork() returned its pid to be tracked: fork() reaps
+ * it by pid (or sweeps, if several came). */
+static void note_early(pid_t pid)
+{
+	int none = 0;
+	if (!atomic_compare_exchange_strong(&R.early, &none, (int)pid) && none != (int)pid)
+		atomic_store(&R.recheck, 1);
+}
+
+/* Check our own children one by one (a wait by pid is O(1) in the
+ * kernel), SCAN_BUDGET per call, resuming where the last call stopped.
+ * 1 if cut short. */
+#define SCAN_BUDGET 4096
+static int scan(int masked)
 {
 	uint64_t *m = atomic_load(&R.tracked);
 	uint32_t cur = atomic_load(&R.cursor);
@@ -313,24 +331,29 @@ static int scan_slice(int masked)
 		while (bits) {
 			int b = __builtin_ctzll(bits);
 			bits &= bits - 1;
-			reap((pid_t)(w * 64 + (uint32_t)b), masked);
+			reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
 			checked++;
 		}
-		if (checked >= 256) {
+		if (checked >= SCAN_BUDGET && n + 1 < MAP_WORDS) {
 			atomic_store(&R.cursor, (w + 1) % MAP_WORDS);
-			return 1;
+			return !atomic_load(&R.anywaiters);
 		}
 	}
-	atomic_store(&R.cursor, 0);
 	return 0;
 }
 
-/* Reap every tracked zombie.  *first gets the first zombie seen (before
- * reaping), if any.  1 if work may remain (slice cut short). */
+/* Reap every tracked zombie.  A peek (waitid(P_ALL, WNOWAIT)) finds the
+ * next zombie, but the kernel walks the child list from the oldest child
+ * for it: fine for the odd coalesced death, O(live) per zombie in a burst.
+ * So after PEEKS zombies in one sweep, or when an untracked zombie (a
+ * popen/system child not collected yet) hides the rest, check our own
+ * children by pid instead.  *first gets the first zombie seen (before it
+ * is reaped), if any.  1 if work may remain. */
+#define PEEKS 8
 static int sweep(int masked, siginfo_t *first)
 {
 	atomic_store(&R.last_sweep, now_ms());
-	for (int n = 0; n < 4096; n++) {
+	for (int n = 0; n < PEEKS; n++) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
@@ -338,12 +361,17 @@ static int sweep(int masked, siginfo_t *first)
 			return 0;
 		if (first && !first->si_pid)
 			*first = si;
-		if (!bit_get(&R.tracked, si.si_pid))
-			return scan_slice(masked); /* an untracked zombie hides the rest */
-		if (!reap(si.si_pid, masked) && atomic_load(&R.anywaiters))
+		if (!bit_get(&R.tracked, si.si_pid)) {
+			if (atomic_load(&R.forking)) { /* fork() is about to track it */
+				note_early(si.si_pid);
+				return 0;
+			}
+			break;
+		}
+		if (!reap(si.si_pid, masked, 0) && atomic_load(&R.anywaiters))
 			return 0; /* left to the waiter */
 	}
-	return 1;
+	return scan(masked);
 }
 
 static void arm_timer(long ms)
@@ -404,9 +432,9 @@ int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t 
 	}
 	if (is_exit(si->si_code) && si->si_pid > 0) {
 		if (bit_get(&R.tracked, si->si_pid))
-			reap(si->si_pid, masked);
+			reap(si->si_pid, masked, 0);
 		else if (atomic_load(&R.forking))
-			atomic_store(&R.recheck, 1); /* fork() has not tracked it yet */
+			note_early(si->si_pid); /* fork() has not tracked it yet */
 	}
 	if (program == TS_CHLD_DFL)
 		sweep_or_arm(masked);
@@ -544,6 +572,7 @@ static void fork_child(void)
 	R.overflow_logged_at = 0;
 	atomic_store(&R.forking, 0);
 	atomic_store(&R.recheck, 0);
+	atomic_store(&R.early, 0);
 	atomic_store(&R.anywaiters, 0);
 	atomic_store(&R.reaping, 0);
 	atomic_store(&R.deferred, 0);
@@ -573,7 +602,7 @@ void ts_children_flush(void)
 }
 
 /* In the parent after fork().  A SIGCHLD for p may have come before p was
- * tracked (R.recheck): then sweep.  If SIGCHLD has been quiet for a while
+ * tracked (R.early: reap p; R.recheck: sweep).  If SIGCHLD has been quiet for a while
  * (blocked in every thread?), sweep too, so zombies stay bounded. */
 static pid_t forked(pid_t p, int track)
 {
@@ -582,6 +611,9 @@ static pid_t forked(pid_t p, int track)
 	if (p != 0) {
 		atomic_fetch_sub(&R.forking, 1);
 		long now = now_ms();
+		int mine = (int)p;
+		if (p > 0 && atomic_compare_exchange_strong(&R.early, &mine, 0))
+			reap(p, 0, 0);
 		if ((p > 0 && atomic_exchange(&R.recheck, 0)) ||
 		    (now - atomic_load(&R.last_signal) >= SWEEP_MS &&
 		     now - atomic_load(&R.last_sweep) >= SWEEP_MS))
