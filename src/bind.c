@@ -162,6 +162,35 @@ static pid_t sys_fork(void) { return (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL,
 static pid_t sys_wait4(pid_t p, int *st, int o, struct rusage *ru) { return (pid_t)syscall(SYS_wait4, p, st, o, ru); }
 static int sys_waitid(idtype_t t, id_t id, siginfo_t *i, int o) { return (int)syscall(SYS_waitid, t, id, i, o, NULL); }
 static int sys_kill(pid_t p, int s) { return (int)syscall(SYS_kill, p, s); }
+static int sys_sigtimedwait(const sigset_t *m, siginfo_t *i, const struct timespec *t)
+{
+	return (int)syscall(SYS_rt_sigtimedwait, m, i, t, _NSIG / 8);
+}
+static int sys_sigwaitinfo(const sigset_t *m, siginfo_t *i) { return sys_sigtimedwait(m, i, NULL); }
+static int sys_semtimedop(int id, struct sembuf *b, size_t n, const struct timespec *t)
+{
+	return (int)syscall(SYS_semtimedop, id, b, n, t);
+}
+static int sys_semop(int id, struct sembuf *b, size_t n) { return sys_semtimedop(id, b, n, NULL); }
+static ssize_t sys_msgrcv(int id, void *p, size_t n, long t, int f) { return syscall(SYS_msgrcv, id, p, n, t, f); }
+static int sys_msgsnd(int id, const void *p, size_t n, int f) { return (int)syscall(SYS_msgsnd, id, p, n, f); }
+static int sys_sem_timedwait(sem_t *s, const struct timespec *t)
+{
+	(void)s, (void)t; /* lives in libc only */
+	errno = ENOSYS;
+	return -1;
+}
+static int sys_epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct timespec *t,
+                            const sigset_t *m)
+{
+#ifdef SYS_epoll_pwait2
+	return (int)syscall(SYS_epoll_pwait2, fd, ev, max, t, m, _NSIG / 8);
+#else
+	(void)fd, (void)ev, (void)max, (void)t, (void)m;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
 static int sys_sigaction(int s, const struct sigaction *a, struct sigaction *o)
 {
 	(void)s, (void)a, (void)o; /* needs libc's restorer: no raw fallback */
@@ -183,7 +212,9 @@ enum {
 	B_SENDMSG, B_SENDFILE, B_SENDFILE64, B_READ_CHK, B_RECV_CHK, B_RECVFROM_CHK, B_ACCEPT,
 	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B_POLL, B_PPOLL,
 	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
-	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL, B__COUNT
+	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL,
+	B_SIGTIMEDWAIT, B_SIGWAITINFO, B_SEMOP, B_SEMTIMEDOP, B_MSGRCV, B_MSGSND, B_SEM_TIMEDWAIT,
+	B_EPOLL_PWAIT2, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
 	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
@@ -230,6 +261,18 @@ static const struct binding table[B__COUNT] = {
 	[B_WAIT4] = {"wait4", FIELD(wait4), (void *)wait4, (void *)sys_wait4},
 	[B_WAITID] = {"waitid", FIELD(waitid), (void *)waitid, (void *)sys_waitid},
 	[B_KILL] = {"kill", FIELD(kill), (void *)kill, (void *)sys_kill},
+	[B_SIGTIMEDWAIT] = {"sigtimedwait", FIELD(sigtimedwait), (void *)sigtimedwait,
+	                    (void *)sys_sigtimedwait},
+	[B_SIGWAITINFO] = {"sigwaitinfo", FIELD(sigwaitinfo), (void *)sigwaitinfo,
+	                   (void *)sys_sigwaitinfo},
+	[B_SEMOP] = {"semop", FIELD(semop), (void *)semop, (void *)sys_semop},
+	[B_SEMTIMEDOP] = {"semtimedop", FIELD(semtimedop), (void *)semtimedop, (void *)sys_semtimedop},
+	[B_MSGRCV] = {"msgrcv", FIELD(msgrcv), (void *)msgrcv, (void *)sys_msgrcv},
+	[B_MSGSND] = {"msgsnd", FIELD(msgsnd), (void *)msgsnd, (void *)sys_msgsnd},
+	[B_SEM_TIMEDWAIT] = {"sem_timedwait", FIELD(sem_timedwait), (void *)sem_timedwait,
+	                     (void *)sys_sem_timedwait},
+	[B_EPOLL_PWAIT2] = {"epoll_pwait2", FIELD(epoll_pwait2), (void *)epoll_pwait2,
+	                    (void *)sys_epoll_pwait2},
 };
 
 static void refuse(const char *name)
@@ -328,6 +371,18 @@ LAZY(B_FORK, fork, pid_t, (void), ())
 LAZY(B_WAIT4, wait4, pid_t, (pid_t a, int *b, int c, struct rusage *d), (a, b, c, d))
 LAZY(B_WAITID, waitid, int, (idtype_t a, id_t b, siginfo_t *c, int d), (a, b, c, d))
 LAZY(B_KILL, kill, int, (pid_t a, int b), (a, b))
+LAZY(B_SIGTIMEDWAIT, sigtimedwait, int, (const sigset_t *a, siginfo_t *b, const struct timespec *c),
+     (a, b, c))
+LAZY(B_SIGWAITINFO, sigwaitinfo, int, (const sigset_t *a, siginfo_t *b), (a, b))
+LAZY(B_SEMOP, semop, int, (int a, struct sembuf *b, size_t c), (a, b, c))
+LAZY(B_SEMTIMEDOP, semtimedop, int, (int a, struct sembuf *b, size_t c, const struct timespec *d),
+     (a, b, c, d))
+LAZY(B_MSGRCV, msgrcv, ssize_t, (int a, void *b, size_t c, long d, int e), (a, b, c, d, e))
+LAZY(B_MSGSND, msgsnd, int, (int a, const void *b, size_t c, int d), (a, b, c, d))
+LAZY(B_SEM_TIMEDWAIT, sem_timedwait, int, (sem_t *a, const struct timespec *b), (a, b))
+LAZY(B_EPOLL_PWAIT2, epoll_pwait2, int,
+     (int a, struct epoll_event *b, int c, const struct timespec *d, const sigset_t *e),
+     (a, b, c, d, e))
 
 struct ts_real ts_real = {
 	.read = lazy_read, .readv = lazy_readv, .recv = lazy_recv, .recvfrom = lazy_recvfrom,
@@ -342,4 +397,7 @@ struct ts_real ts_real = {
 	.epoll_pwait = lazy_epoll_pwait, .nanosleep = lazy_nanosleep,
 	.clock_nanosleep = lazy_clock_nanosleep, .pause = lazy_pause, .sigsuspend = lazy_sigsuspend,
 	.fork = lazy_fork, .wait4 = lazy_wait4, .waitid = lazy_waitid, .kill = lazy_kill,
+	.sigtimedwait = lazy_sigtimedwait, .sigwaitinfo = lazy_sigwaitinfo, .semop = lazy_semop,
+	.semtimedop = lazy_semtimedop, .msgrcv = lazy_msgrcv, .msgsnd = lazy_msgsnd,
+	.sem_timedwait = lazy_sem_timedwait, .epoll_pwait2 = lazy_epoll_pwait2,
 };

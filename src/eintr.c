@@ -9,8 +9,8 @@
  *   strict retry only if no program handler ran at all;
  *   pass   never retry.
  * EINTR with no program handler run (stop/continue, tcpsafe's own
- * handlers) is retried in retry and strict modes; in pass mode only if
- * tcpsafe's own SIGCHLD handler ran. */
+ * handlers) is retried in retry and strict modes; in pass mode only once
+ * tcpsafe's own SIGCHLD handler is installed. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -31,7 +31,7 @@ static int pass_handler_ran(unsigned long seq)
 }
 
 /* Did tcpsafe's own SIGCHLD handler run on this thread since the last
- * decision?  Its EINTRs are never the program's, in any mode. */
+ * decision?  Its wake-ups are never the program's, in any mode. */
 static int own_ran(void)
 {
 	unsigned long runs = ts_tsig.own_runs;
@@ -57,8 +57,12 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	case TS_EINTR_STRICT:
 		retry = now == *seq;
 		break;
-	default: /* pass: only what tcpsafe's own handler caused */
-		retry = now == *seq && own_ran();
+	default:
+		/* pass: only what tcpsafe's own SIGCHLD handler may have caused.
+		 * That includes an EINTR on this thread while another thread took
+		 * the signal (epoll_wait, sigtimedwait, semop... return EINTR as
+		 * soon as a signal is pending, even if they do not handle it). */
+		retry = now == *seq && ts_reap_active();
 		break;
 	}
 	if (retry) {

@@ -36,6 +36,10 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_NANOSLEEP] = "nanosleep", [TS_C_CLOCK_NANOSLEEP] = "clock_nanosleep",
 	[TS_C_USLEEP] = "usleep", [TS_C_PAUSE] = "pause", [TS_C_SIGSUSPEND] = "sigsuspend",
 	[TS_C_WAIT] = "wait", [TS_C_SPLICE] = "splice", [TS_C_CLOSE] = "close",
+	[TS_C_SLEEP] = "sleep", [TS_C_SIGTIMEDWAIT] = "sigtimedwait",
+	[TS_C_SIGWAITINFO] = "sigwaitinfo", [TS_C_SEMOP] = "semop", [TS_C_SEMTIMEDOP] = "semtimedop",
+	[TS_C_MSGRCV] = "msgrcv", [TS_C_MSGSND] = "msgsnd", [TS_C_SEM_TIMEDWAIT] = "sem_timedwait",
+	[TS_C_EPOLL_PWAIT2] = "epoll_pwait2",
 	[TS_C_UNKNOWN] = "unknown",
 };
 

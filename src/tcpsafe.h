@@ -23,6 +23,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/sem.h>
+#include <sys/msg.h>
+#include <semaphore.h>
 
 #include "config.h"
 
@@ -82,6 +85,15 @@ struct ts_real {
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
 	int (*kill)(pid_t, int);
+	/* calls the kernel never restarts, for our own SIGCHLD's sake */
+	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
+	int (*semop)(int, struct sembuf *, size_t);
+	int (*semtimedop)(int, struct sembuf *, size_t, const struct timespec *);
+	ssize_t (*msgrcv)(int, void *, size_t, long, int);
+	int (*msgsnd)(int, const void *, size_t, int);
+	int (*sem_timedwait)(sem_t *, const struct timespec *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 };
 
 /* Always callable: before binding each pointer holds a lazy stub that binds
@@ -119,6 +131,8 @@ enum ts_call {
 	TS_C_POLL, TS_C_PPOLL, TS_C_SELECT, TS_C_PSELECT, TS_C_EPOLL_WAIT, TS_C_EPOLL_PWAIT,
 	TS_C_NANOSLEEP, TS_C_CLOCK_NANOSLEEP, TS_C_USLEEP, TS_C_PAUSE, TS_C_SIGSUSPEND,
 	TS_C_WAIT, TS_C_SPLICE, TS_C_CLOSE,
+	TS_C_SLEEP, TS_C_SIGTIMEDWAIT, TS_C_SIGWAITINFO, TS_C_SEMOP, TS_C_SEMTIMEDOP,
+	TS_C_MSGRCV, TS_C_MSGSND, TS_C_SEM_TIMEDWAIT, TS_C_EPOLL_PWAIT2,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;

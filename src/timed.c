@@ -1,4 +1,8 @@
-/* Calls that wait with a timeout, and pause/sigsuspend.
+/* Calls that wait with a timeout, and pause/sigsuspend: the calls the
+ * kernel never restarts after a signal handler (signal(7)).  Besides the
+ * program's own handlers, tcpsafe's SIGCHLD handler (children.c) must
+ * never show here as an EINTR, so sleep(), sigtimedwait(), System V
+ * semop()/msgrcv()/msgsnd() and sem_timedwait() are covered too.
  *
  * When the EINTR policy retries one of these, it must not restart the full
  * timeout: a poll(500 ms) interrupted by SIGCHLD at 400 ms goes on for
@@ -257,4 +261,70 @@ TS_EXPORT int sigsuspend(const sigset_t *mask)
 		if (r == 0 || errno != EINTR || !ts_eintr_resume_wait(TS_C_SIGSUSPEND, &seq))
 			return r;
 	}
+}
+
+/* glibc's sleep calls its internal nanosleep, which we cannot see.  As
+ * glibc does: the seconds left, rounded, when a handler cut it short. */
+TS_EXPORT unsigned int sleep(unsigned int seconds)
+{
+	int saved = errno;
+	struct timespec req = {(time_t)seconds, 0}, rem = {0, 0};
+	if (sleep_rel(TS_C_SLEEP, &req, &rem) == 0) {
+		errno = saved;
+		return 0;
+	}
+	return (unsigned int)rem.tv_sec + (rem.tv_nsec >= 500000000L);
+}
+
+TS_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
+{
+	TS_TIMEOUT_CALL(TS_C_SIGTIMEDWAIT, tmo, ts_real.sigtimedwait(set, info, tp));
+}
+
+TS_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	TS_TIMEOUT_CALL(TS_C_SIGWAITINFO, (const struct timespec *)NULL,
+	                ts_real.sigwaitinfo(set, info));
+}
+
+TS_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *tmo)
+{
+	TS_TIMEOUT_CALL(TS_C_SEMTIMEDOP, tmo, ts_real.semtimedop(id, ops, n, tp));
+}
+
+TS_EXPORT int semop(int id, struct sembuf *ops, size_t n)
+{
+	TS_TIMEOUT_CALL(TS_C_SEMOP, (const struct timespec *)NULL, ts_real.semop(id, ops, n));
+}
+
+TS_EXPORT int msgsnd(int id, const void *msg, size_t n, int flags)
+{
+	TS_TIMEOUT_CALL(TS_C_MSGSND, (const struct timespec *)NULL, ts_real.msgsnd(id, msg, n, flags));
+}
+
+TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
+{
+	unsigned long seq = ts_tsig.hseq;
+	for (;;) {
+		ssize_t r = ts_real.msgrcv(id, msg, n, type, flags);
+		if (TS_LIKELY(r >= 0) || !ts_io_again(TS_C_MSGRCV, -1, &seq))
+			return r;
+	}
+}
+
+/* absolute deadline: the same one again */
+TS_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abstime)
+{
+	unsigned long seq = ts_tsig.hseq;
+	for (;;) {
+		int r = ts_real.sem_timedwait(sem, abstime);
+		if (TS_LIKELY(r == 0) || !ts_io_again(TS_C_SEM_TIMEDWAIT, -1, &seq))
+			return r;
+	}
+}
+
+TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
+                           const sigset_t *mask)
+{
+	TS_TIMEOUT_CALL(TS_C_EPOLL_PWAIT2, tmo, ts_real.epoll_pwait2(epfd, ev, max, tp, mask));
 }

@@ -163,6 +163,38 @@ START_TEST(python_subprocess_status)
 }
 END_TEST
 
+/* Children exit every 5 ms while the program sits in calls the kernel never
+ * restarts (sleep, poll, epoll_wait, sigtimedwait, semop, msgrcv,
+ * sem_timedwait...).  Without tcpsafe nothing interrupts them; tcpsafe's
+ * own SIGCHLD handler must not either, in any EINTR mode, and every status
+ * still arrives (by pid; and through wait() in a thread while another
+ * forks). */
+static void chldquiet_both_ways(const char *mode)
+{
+	char *a = malloc(BIG), *b = malloc(BIG);
+	char *argv[] = {HELPER("chldquiet"), NULL};
+	char env[64];
+	snprintf(env, sizeof env, "TCPSAFE_EINTR=%s", mode);
+	const char *extra[] = {env, NULL};
+	int st = run(WITHOUT, argv, NULL, a, BIG, 30000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "without: status %#x", st);
+	st = run(WITH, argv, extra, b, BIG, 30000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "with: status %#x", st);
+	ck_assert_msg(strstr(a, "by pid: every status") && strstr(a, "wait(): every status once"),
+	              "%s", a);
+	ck_assert_msg(!strstr(a, "WRONG"), "%s", a);
+	const char *y, *x = first_difference(a, b, &y);
+	if (x)
+		ck_abort_msg("TCPSAFE_EINTR=%s: differs at:\nwithout: %.300s\nwith:    %.300s", mode, x, y);
+	free(a);
+	free(b);
+}
+
+START_TEST(own_sigchld_never_interrupts) { chldquiet_both_ways("retry"); }
+END_TEST
+START_TEST(own_sigchld_never_interrupts_pass) { chldquiet_both_ways("pass"); }
+END_TEST
+
 /* Statuses beyond the cache are dropped, counted and logged; the newest are
  * still delivered.  Without the bound (default size) all are. */
 START_TEST(cache_bound_is_logged)
@@ -197,6 +229,8 @@ static Suite *suite(void)
 	tcase_add_test(t, tcpserv01_two_thousand_connections);
 	tcase_add_test(t, coalesced_sigchld);
 	tcase_add_test(t, cache_bound_is_logged);
+	tcase_add_test(t, own_sigchld_never_interrupts);
+	tcase_add_test(t, own_sigchld_never_interrupts_pass);
 	suite_add_tcase(s, t);
 	t = tcase_create("statuses");
 	tcase_add_checked_fixture(t, setup, teardown);

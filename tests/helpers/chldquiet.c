@@ -1,0 +1,155 @@
+/* chldquiet: children exit all the time while the program sits in calls
+ * the kernel never restarts after a handler.  Without tcpsafe SIGCHLD is
+ * ignored and nothing is interrupted; under tcpsafe its own SIGCHLD handler
+ * reaps them, and none of these calls may see an EINTR or return early.
+ * Then every status must still reach the program: by pid, and through a
+ * thread blocked in wait() while others fork.  The output is the same with
+ * and without tcpsafe. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/select.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXKIDS 4096
+static pid_t kids[MAXKIDS];
+static _Atomic int nkids, stop;
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* forks a child every 5 ms that exits at once with a code of its own
+ * (fewer than the 1024 statuses tcpsafe keeps by default, in this run) */
+static void *forker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop) && atomic_load(&nkids) < MAXKIDS) {
+		int i = atomic_load(&nkids);
+		pid_t p = fork();
+		if (p == 0)
+			_exit(i % 251);
+		if (p > 0) {
+			kids[i] = p;
+			atomic_store(&nkids, i + 1);
+		}
+		struct timespec t = {0, 5000000};
+		while (clock_nanosleep(CLOCK_MONOTONIC, 0, &t, &t) == EINTR)
+			;
+	}
+	return NULL;
+}
+
+static void report(const char *what, long r, int err, double t0, double want)
+{
+	double el = now() - t0;
+	printf("%-14s r=%ld errno=%s time=%s\n", what, r, r < 0 ? strerror(err) : "-",
+	       el >= want - 0.005 && el < want + 0.5 ? "ok" : "WRONG");
+	if (!(el >= want - 0.005 && el < want + 0.5))
+		fprintf(stderr, "%s took %.3f s, wanted %.3f\n", what, el, want);
+}
+
+static int semid, msqid;
+static sem_t psem;
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pthread_t th;
+	pthread_create(&th, NULL, forker, NULL);
+	double t0;
+	long r;
+
+	t0 = now(); r = sleep(1); report("sleep", r, errno, t0, 1.0);
+	struct timespec ts = {0, 300000000};
+	t0 = now(); r = nanosleep(&ts, NULL); report("nanosleep", r, errno, t0, 0.3);
+	t0 = now(); r = usleep(300000); report("usleep", r, errno, t0, 0.3);
+	t0 = now(); r = poll(NULL, 0, 300); report("poll", r, errno, t0, 0.3);
+	struct timeval tv = {0, 300000};
+	t0 = now(); r = select(0, NULL, NULL, NULL, &tv); report("select", r, errno, t0, 0.3);
+	int ep = epoll_create1(0);
+	struct epoll_event ev;
+	t0 = now(); r = epoll_wait(ep, &ev, 1, 300); report("epoll_wait", r, errno, t0, 0.3);
+	t0 = now(); r = epoll_pwait2(ep, &ev, 1, &ts, NULL); report("epoll_pwait2", r, errno, t0, 0.3);
+	sigset_t s2;
+	sigemptyset(&s2);
+	sigaddset(&s2, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &s2, NULL);
+	t0 = now(); r = sigtimedwait(&s2, NULL, &ts); report("sigtimedwait", r, errno, t0, 0.3);
+	semid = semget(IPC_PRIVATE, 1, 0600);
+	struct sembuf down = {0, -1, 0};
+	t0 = now(); r = semtimedop(semid, &down, 1, &ts); report("semtimedop", r, errno, t0, 0.3);
+	msqid = msgget(IPC_PRIVATE, 0600);
+	/* a child posts after 300 ms: semop and msgrcv block until then */
+	pid_t poster = fork();
+	if (poster == 0) {
+		struct { long type; char c; } m = {1, 'x'};
+		usleep(300000);
+		struct sembuf up = {0, 1, 0};
+		semop(semid, &up, 1);
+		usleep(300000);
+		msgsnd(msqid, &m, 1, 0);
+		_exit(0);
+	}
+	t0 = now(); r = semop(semid, &down, 1); report("semop", r, errno, t0, 0.3);
+	struct { long type; char c; } m;
+	t0 = now(); r = msgrcv(msqid, &m, 1, 0, 0); report("msgrcv", r, errno, t0, 0.3);
+	sem_init(&psem, 0, 0);
+	struct timespec abs;
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_nsec += 300000000;
+	if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
+	t0 = now(); r = sem_timedwait(&psem, &abs); report("sem_timedwait", r, errno, t0, 0.3);
+	int st;
+	waitpid(poster, &st, 0);
+	semctl(semid, 0, IPC_RMID);
+	msgctl(msqid, IPC_RMID, NULL);
+
+	atomic_store(&stop, 1);
+	pthread_join(th, NULL);
+	/* every status, by pid, exactly as the kernel gives it */
+	int n = atomic_load(&nkids), bad = 0;
+	for (int i = 0; i < n; i++)
+		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != i % 251)
+			bad++;
+	printf("by pid: %s (%s children)\n", bad ? "WRONG" : "every status", n > 100 ? "> 100" : "few");
+	if (waitpid(-1, &st, WNOHANG) != -1 || errno != ECHILD)
+		printf("a child is left over\n");
+
+	/* a thread blocked in wait() gets every death while another forks */
+	atomic_store(&stop, 0);
+	atomic_store(&nkids, 0);
+	pthread_create(&th, NULL, forker, NULL);
+	usleep(200000);
+	atomic_store(&stop, 1);
+	pthread_join(th, NULL);
+	n = atomic_load(&nkids);
+	long sum = 0, want = 0;
+	int got = 0;
+	for (int i = 0; i < n; i++)
+		want += i % 251;
+	pid_t w;
+	while ((w = wait(&st)) > 0) {
+		got++;
+		sum += WEXITSTATUS(st);
+	}
+	printf("wait(): %s, then %s\n", got == n && sum == want ? "every status once" : "WRONG",
+	       strerror(errno));
+	return 0;
+}
