@@ -473,6 +473,11 @@ static const char *huge_value(int which)
 	return huge[which];
 }
 
+const char *hc_huge(int flavour)
+{
+	return flavour >= 0 && flavour < HUGE_N ? huge_value(flavour) : NULL;
+}
+
 /* The same flavours, short enough for an execve'd environment. */
 static void long_value(int which, uint64_t *rng, char *dst)
 {
@@ -822,4 +827,35 @@ void hc_generate(struct hc_case *c, uint64_t seed, unsigned long index, int flag
 		set_var(c, (int)hc_below(&rng, HC_NVARS), hostile_class(&rng), &rng, flags);
 		break;
 	}
+}
+
+const char *hc_show(const char *s)
+{
+	static char bufs[4][200];
+	static int next;
+	char *o = bufs[next];
+	size_t k = 0, i = 0;
+	next = (next + 1) % 4;
+	if (!s)
+		return "(unset)";
+	for (; s[i] && k + 6 < sizeof bufs[0] - 24; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			o[k++] = (char)ch;
+		else
+			k += (size_t)snprintf(o + k, sizeof bufs[0] - k, "\\x%02x", ch);
+	}
+	if (s[i])
+		k += (size_t)snprintf(o + k, sizeof bufs[0] - k, "...(%zu bytes)", strlen(s));
+	o[k] = '\0';
+	return o;
+}
+
+void hc_describe(char *out, size_t sz, unsigned long idx, const struct hc_case *c)
+{
+	size_t k = (size_t)snprintf(out, sz, "case %lu (rt %d..%d):", idx, c->rtmin, c->rtmax);
+	for (int v = 0; v < HC_NVARS && k < sz; v++)
+		if (c->val[v])
+			k += (size_t)snprintf(out + k, sz - k, " %s=[%s]\"%s\"", hc_vars[v].name + 8,
+			                      hc_class_names[c->cls[v]], hc_show(c->val[v]));
 }

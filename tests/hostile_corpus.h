@@ -63,6 +63,11 @@ void hc_generate(struct hc_case *c, uint64_t seed, unsigned long index, int flag
  * shared 1 MiB buffer; returns it.  rng is the caller's generator state. */
 const char *hc_value(enum hc_var v, enum hc_class cls, uint64_t *rng, char *dst, int rtmin,
                      int rtmax);
+/* The shared 1 MiB values, by flavour 0 .. HC_HUGE_FLAVOURS-1 (all a,
+ * "/" then p, zeros then 7, 0xff, x and newline, TERM,TERM,...,INT, info
+ * then blanks, nines, RTMIN+0...01, zeros then 4096). */
+#define HC_HUGE_FLAVOURS 10
+const char *hc_huge(int flavour);
 /* The oracle. */
 void hc_expect(const struct hc_case *c, struct hc_expect *e);
 /* Single-value oracles: 1 valid (outputs set), 0 invalid. */
@@ -76,5 +81,20 @@ uint64_t hc_seed(void);
  * \" \\ \n and \xNN escapes) into out (NUL-terminated, *n bytes).
  * Returns the first byte after it, or NULL if it is malformed. */
 const char *hc_decode_value(const char *p, char *out, size_t cap, size_t *n);
+
+/* Printable rendering of a value, cut, for messages (rotating buffers). */
+const char *hc_show(const char *s);
+/* "case N: NAME=[class]"value" ..." into out. */
+void hc_describe(char *out, size_t sz, unsigned long idx, const struct hc_case *c);
+
+/* ---- hostile_check.c: needs src/config.c linked in ------------------------ */
+/* The case through ts_config_load_rt (on a garbage-filled config): 0 if it
+ * matches the oracle, every refused value has exactly one warning with its
+ * name, value, accepted values and default, no valid value has any, and
+ * each variable is read once; else -1 and why. */
+int hc_check_load(const struct hc_case *c, char *why, size_t sz);
+/* s through every single-value parser: the oracle's verdict and value,
+ * outputs untouched on refusal, no byte written past a path buffer. */
+int hc_check_parsers(const char *s, int rtmin, int rtmax, char *why, size_t sz);
 
 #endif
