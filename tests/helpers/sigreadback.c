@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1082,6 +1083,10 @@ static void children(void)
 		if (pid == 0) {
 			close(p[0]);
 			signal(SIGPIPE, SIG_DFL);
+			/* the parent's read end may still be open: wait until it is
+			 * gone (POLLERR on a write end), or the write just succeeds */
+			struct pollfd pf = {p[1], 0, 0};
+			poll(&pf, 1, 5000);
 			ssize_t n = write(p[1], "x", 1);
 			out("child survived write: %d errno=%s\n", (int)n, errname(errno));
 			_exit(0);
