@@ -11,6 +11,9 @@
  * MODE dup2: the listener moves to fd 10; each client is dup2()ed over
  *   0, 1 and 2 (inetd style), its request read from 0 up to a newline,
  *   its reply written to 1.
+ * MODE backlog: like pairs, one client at a time, but nothing is accepted
+ *   before the file RESULT.go exists: clients that reset meanwhile are
+ *   still handed out by accept(), and only the kernel knows their address.
  * SIZE bytes of reply per client: byte i is 'a' + i % 26.
  * "ignore": SIG_IGN for SIGPIPE, as a careful daemon would; without it
  *   nothing touches SIGPIPE.
@@ -96,7 +99,16 @@ int main(int argc, char **argv)
 	put_file(path, text);
 
 	int failed = 0;
-	if (!strcmp(mode, "pairs")) {
+	if (!strcmp(mode, "backlog")) {
+		snprintf(path, sizeof path, "%s.go", result);
+		for (int i = 0; i < 1000 && access(path, F_OK) < 0; i++)
+			usleep(10000);
+		for (int i = 0; i < clients; i++) {
+			int c = accept_at(lfd, 1);
+			failed += serve(c);
+			close(c);
+		}
+	} else if (!strcmp(mode, "pairs")) {
 		for (int i = 0; i < clients; i += 2) {
 			int a = accept_at(lfd, 1);
 			int b = i + 1 < clients ? accept_at(lfd, 2) : -1;

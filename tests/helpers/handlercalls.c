@@ -102,7 +102,7 @@ static void on_usr1(int sig)
 	if (pings++ % 2 == 0) {
 		if (write(ack[1], "a", 1) != 1)
 			ping_bad++;
-	} else if (kill(pinger, SIGUSR2) < 0) {
+	} else if (pinger <= 0 || kill(pinger, SIGUSR2) < 0) { /* never kill(0, ...) */
 		ping_bad++;
 	}
 	errno = e;
@@ -194,11 +194,17 @@ int main(int argc, char **argv)
 	sigaddset(&ours, SIGUSR1);
 	sigaddset(&ours, SIGPIPE);
 
-	pinger = fork();
-	if (pinger < 0)
+	/* no ping may be answered before we know the pinger's pid */
+	sigprocmask(SIG_BLOCK, &ours, &old);
+	pid_t pp = fork();
+	if (pp < 0)
 		return 5;
-	if (pinger == 0)
+	if (pp == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		pinger_main(npings);
+	}
+	pinger = pp;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	int wrote_epipe = 0, forked = 0;
 	for (int i = 0; i < npipes || forked < nchildren; i++) {

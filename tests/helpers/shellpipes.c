@@ -13,10 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The writer's status comes out of fd 3 into $s after the pipeline has
+ * ended, so the order of the lines never depends on scheduling. */
+#define WRITER(w, rest)                                                                      \
+	"exec 4>&1; s=$( { (" w "; echo $? >&3) | " rest " >&4; } 3>&1 ); echo \"writer=$s\""
+
 static const char *const cmds[] = {
-	"{ (yes; echo \"yes=$?\" >&3) | head -1; } 3>&1",
-	"{ (cat /dev/zero; echo \"cat=$?\" >&3) | head -c 10 | od -An -tx1; } 3>&1",
-	"{ (while :; do echo x; done; echo \"loop=$?\" >&3) | head -2; } 3>&1",
+	WRITER("yes", "head -1"),
+	WRITER("cat /dev/zero", "head -c 10 | od -An -tx1"),
+	WRITER("sh -c 'while :; do echo x; done'", "head -2"),
 	"yes | head -c 100000 | wc -c",
 	"cat /dev/zero | head -c 10 | wc -c",
 };
