@@ -85,8 +85,8 @@ static int accept_again(enum ts_call call, int fd, long *delay_ms)
 	return ts_io_again(call, fd, NULL);
 }
 
-/* The program's buffer may be missing or too small for the address: then
- * we look it up ourselves, once, on this rare path. */
+/* The program's buffer was too small for the address (or it passed a
+ * buffer without a length): look it up ourselves, on this rare path. */
 static TS_COLD void remember_by_lookup(int fd)
 {
 	struct sockaddr_storage ss;
@@ -124,8 +124,22 @@ static TS_COLD int accept_retry(enum ts_call call, int fd, struct sockaddr *sa, 
 	}
 }
 
+/* A program that asks for no address gets ours lent to the kernel: accept
+ * reports the peer even of a connection reset while it waited in the
+ * backlog, where getpeername() says ENOTCONN.  (Cheaper, too, than the
+ * lookup.)  The kernel ignores the length when there is no buffer, so the
+ * program's is never written either way. */
+#define LEND_ADDRESS(sa, salen)                                                \
+	struct sockaddr_storage own_;                                           \
+	socklen_t own_len_ = sizeof own_;                                       \
+	if (!(sa)) {                                                            \
+		(sa) = (struct sockaddr *)&own_;                                \
+		(salen) = &own_len_;                                            \
+	}
+
 TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
+	LEND_ADDRESS(sa, salen)
 	socklen_t cap = (sa && salen) ? *salen : 0;
 	int nfd = ts_real.accept(fd, sa, salen);
 	if (TS_UNLIKELY(nfd < 0))
@@ -135,6 +149,7 @@ TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
 
 TS_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 {
+	LEND_ADDRESS(sa, salen)
 	socklen_t cap = (sa && salen) ? *salen : 0;
 	int nfd = ts_real.accept4(fd, sa, salen, flags);
 	if (TS_UNLIKELY(nfd < 0))

@@ -2,10 +2,10 @@
  *
  * Each pointer in ts_real starts at a lazy stub, so a call that arrives
  * before our constructor (another library's constructor may write or
- * install a handler) binds that one symbol and goes on; the constructor
- * then binds them all.  The hot path is one indirect call, never a NULL
- * test.  dlsym may allocate: if it re-enters us on the same thread (a
- * malloc that writes), the stub falls back to the raw system call. */
+ * install a handler) starts tcpsafe up right there, binding them all.
+ * The hot path is one indirect call, never a NULL test.  dlsym may
+ * allocate: if it re-enters us on the same thread (a malloc that writes),
+ * the stub falls back to the raw system call. */
 #include "autoconfig.h"
 
 #include <dlfcn.h>
@@ -312,9 +312,20 @@ void ts_bind_all(void)
 }
 
 /* ---- lazy stubs: bind on first use, then call through ------------------- */
+/* A stub runs only before our constructor (another library's constructor
+ * calls us): start up completely first.  A write that raises SIGPIPE must
+ * find our handler in place, since the signal arrives before the wrapper
+ * sees EPIPE.  Not while dlsym re-enters us: it would bind fallbacks. */
+static void start_early(void)
+{
+	if (!binding)
+		ts_init();
+}
+
 #define LAZY(idx, field, ret, params, args)                                   \
 	static ret lazy_##field params                                        \
 	{                                                                     \
+		start_early();                                                \
 		ret(*fn) params = (ret(*) params)bind_one(idx);               \
 		return fn args;                                               \
 	}

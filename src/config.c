@@ -3,6 +3,7 @@
  * comparisons so the C locale of the host program never matters. */
 #include "autoconfig.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "config.h"
@@ -106,6 +107,9 @@ static int span_eq(const char *s, size_t n, const char *word)
 static int span_number(const char *s, size_t n, unsigned long max, unsigned long *out)
 {
 	char tmp[24];
+	/* leading zeros, however many, as ts_parse_ulong takes them */
+	while (n > 1 && *s == '0')
+		s++, n--;
 	if (n == 0 || n >= sizeof tmp)
 		return -1;
 	memcpy(tmp, s, n);
@@ -139,6 +143,14 @@ static int parse_signal(const char *s, size_t n, int rtmin, int rtmax)
 		if (name && span_eq(s, n, name + 3))
 			return sig;
 	}
+	/* the other names of signal(7): glibc's own table says POLL for 29 */
+	static const struct {
+		char name[5];
+		int sig;
+	} alias[] = {{"IOT", SIGABRT}, {"CLD", SIGCHLD}, {"POLL", SIGIO}};
+	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (span_eq(s, n, alias[i].name))
+			return alias[i].sig;
 	return -1;
 }
 

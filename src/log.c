@@ -402,8 +402,11 @@ void ts_log_config_warning(const char *var, const char *value, const char *accep
 	struct line l;
 	char msg[512];
 	struct ts_buf m = TS_BUF(msg);
-	if (!line_begin(&l, TS_L_WARN, "config"))
+	/* At most one per variable, once at start-up: never held back by the
+	 * rate limit (nor counted in it), so every bad variable is named. */
+	if (!enabled(TS_L_WARN))
 		return;
+	line_open(&l, TS_L_WARN, "config");
 	ts_put_str(&l.b, " var=");
 	ts_put_str(&l.b, var);
 	ts_put_str(&l.b, " value=");

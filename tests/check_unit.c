@@ -2105,6 +2105,15 @@ static const struct {
 	{"BOGUS", 0, 0},
 	{"99999999999999999999", 0, 0},
 	{"none,TERM", 0, 0},
+	/* found by the hostile corpus (check_config_corpus): the names glibc
+	 * and signal(7) also use, and leading zeros of any length */
+	{"POLL,io", 1, B(29)},
+	{"SIGIOT,cld", 1, B(6) | B(17)},
+	{"000000000000000000000000015", 1, B(15)},
+	{"RTMIN+00000000000000000000000001", 1, B(35)},
+	{"RTMAX-0000000000000000000000000000", 1, B(64)},
+	{"000000000000000000000000065", 0, 0},
+	{"00000000000000000000000000", 0, 0},
 };
 
 START_TEST(test_parse_sigset)
