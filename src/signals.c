@@ -334,12 +334,15 @@ static void take_over(int sig)
 	struct want w = *live(&slots[sig]);
 	struct sigaction k, probe;
 	if (kernel_keeps == ~0) {
+		/* never SA_NOCLDWAIT on SIGCHLD, not even for an instant: a child
+		 * of popen() dying then would vanish (the kernel keeps that bit) */
+		int nocld = sig == SIGCHLD ? SA_NOCLDWAIT : 0;
 		memset(&probe, 0, sizeof probe);
 		probe.sa_handler = SIG_DFL;
-		probe.sa_flags = ~0;
+		probe.sa_flags = ~nocld;
 		if (ts_real.sigaction(sig, &probe, NULL) == 0 &&
 		    ts_real.sigaction(sig, NULL, &probe) == 0)
-			kernel_keeps = probe.sa_flags;
+			kernel_keeps = probe.sa_flags | nocld;
 	}
 	kernel_action(sig, &w, &k);
 	ts_real.sigaction(sig, &k, NULL);
