@@ -293,7 +293,7 @@ echo "runs once, glibc alone first in odd rounds and last in even ones.  Figures
 echo "\"ratio of medians\" = median with / median without; \"paired ratio\" = median over the rounds of"
 echo "(with / without in the same round), which cancels the drift between rounds.  Target for tcpsafe:"
 echo "<= 1.01.  Under socket_wrapper the \"TCP\" connection is really an AF_UNIX one.  Diagnostic row:"
-echo "tcpsafe with TCPSAFE_REAP=off, i.e. without the reaper thread that the fork() starts."
+echo "tcpsafe with TCPSAFE_REAP=off, i.e. without the SIGCHLD handler that the fork() installs."
 echo
 raw2=$tmp/raw2
 : >"$raw2"
@@ -358,7 +358,7 @@ else
     echo "turns (without, with, diagnostic), twice.  Expected: $SRV_C zombies without tcpsafe, 0 with.  Target:"
     echo "ratio of the mean conn/s with/without >= 0.97."
     echo "tcpsafe runs with its defaults (log to stderr, status cache of 1024): its log lines are counted."
-    echo "Diagnostic row: tcpsafe with TCPSAFE_REAP=off (no reaper thread, so the zombies stay)."
+    echo "Diagnostic row: tcpsafe with TCPSAFE_REAP=off (no reaping, so the zombies stay)."
     echo
     echo "| run | preload | connections | errors | seconds | conn/s | zombies after the run | tcpsafe log lines |"
     echo "|---|---|---|---|---|---|---|---|"
