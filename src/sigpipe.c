@@ -49,6 +49,34 @@ static enum ts_call call_of(const unsigned char *ip)
 	}
 }
 
+#if defined(__x86_64__)
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* the kernel flag glibc sets */
+#endif
+
+static int syscall_epipe(const greg_t *g, const unsigned char *ip)
+{
+	return g[REG_RAX] == -EPIPE && ((uintptr_t)ip & 0xfff) >= 2 && ip[-2] == 0x0f &&
+	       ip[-1] == 0x05;
+}
+
+/* Is the context the first instruction of a handler the kernel has just
+ * built a frame for (its restorer on top of the stack)? */
+static int handler_entry(const greg_t *g)
+{
+	for (int sig = 1; sig < SIGPIPE; sig++) {
+		struct sigaction k;
+		if (ts_real.sigaction(sig, NULL, &k) < 0 || !(k.sa_flags & SA_RESTORER))
+			continue;
+		greg_t entry = (k.sa_flags & SA_SIGINFO) ? (greg_t)k.sa_sigaction
+		                                         : (greg_t)k.sa_handler;
+		if (entry == g[REG_RIP] && *(void **)g[REG_RSP] == (void *)k.sa_restorer)
+			return 1;
+	}
+	return 0;
+}
+#endif
+
 /* Should this SIGPIPE be swallowed, and for which socket?  On x86-64 the
  * interrupted context tells: a socket's SIGPIPE is delivered as the
  * write-family syscall returns -EPIPE, with the fd still in rdi (splice:
@@ -63,8 +91,18 @@ static int from_socket_write(void *ucv, int *fd, enum ts_call *call)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
-	if (g[REG_RAX] != -EPIPE || ((uintptr_t)ip & 0xfff) < 2 || ip[-2] != 0x0f ||
-	    ip[-1] != 0x05)
+	/* A lower-numbered signal pending at the same time got its frame
+	 * first: we interrupt the entry of its handler, and the syscall's
+	 * context is the one the kernel saved in that frame (rsp points to
+	 * its return address, the ucontext follows). */
+	for (int depth = 0; depth < 4 && !syscall_epipe(g, ip); depth++) {
+		if (!handler_entry(g))
+			return 0;
+		uc = (ucontext_t *)((char *)g[REG_RSP] + sizeof(void *));
+		g = uc->uc_mcontext.gregs;
+		ip = (const unsigned char *)g[REG_RIP];
+	}
+	if (!syscall_epipe(g, ip))
 		return 0;
 	int t = fd_type(g[REG_RDI]);
 	if (t == S_IFIFO && fd_type(g[REG_RDX]) == S_IFSOCK)
