@@ -22,6 +22,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,21 @@ static void assert_log_well_formed(const char *log, int *nlines)
 	char bad[512];
 	ck_assert_msg(all_lines_well_formed(log, nlines, bad, sizeof bad), "torn or bad log line: %s",
 	              bad);
+}
+
+/* Lines of text holding both a and b. */
+static long lines_with_both(const char *text, const char *a, const char *b)
+{
+	long n = 0;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *x = strstr(line, a), *y = strstr(line, b);
+		if (x && y && x < line + len && y < line + len)
+			n++;
+		line += len + (nl ? 1 : 0);
+	}
+	return n;
 }
 
 /* Sum of key over the log lines holding what (and, if pid > 0, from pid;
@@ -306,6 +322,12 @@ static void settle_children(pid_t pid, int want, int ms, int *zombies, int *live
 	}
 }
 
+/* The load clients connect from their own loopback address, so the
+ * server's log lines about them are told from those about any stray
+ * client of another test that finds the same port. */
+#define CLIENT_ADDR "127.0.0.2"
+#define CLIENT_PEER " peer=" CLIENT_ADDR ":"
+
 /* Runs loadclient; asserts it echoed everything.  Its output in out. */
 static void load_clients(int port, long count, int every, char *out, size_t outsz)
 {
@@ -313,7 +335,8 @@ static void load_clients(int port, long count, int every, char *out, size_t outs
 	snprintf(ps, sizeof ps, "%d", port);
 	snprintf(cs, sizeof cs, "%ld", count);
 	snprintf(rs, sizeof rs, "%d", every);
-	char *argv[] = {HELPER("loadclient"), "-c", cs, "-j", "16", "-r", rs, "127.0.0.1", ps, NULL};
+	char *argv[] = {HELPER("loadclient"), "-c", cs, "-j", "16", "-r", rs, "-b", CLIENT_ADDR,
+	                "127.0.0.1", ps, NULL};
 	int st = run(WITHOUT, argv, NULL, out, outsz, 240000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "loadclient: status 0x%x: %s", st, out);
 	ck_assert_msg(field(out, "ok") + field(out, "reset") == count && field(out, "failed") == 0 &&
@@ -327,17 +350,63 @@ static void load_clients(int port, long count, int every, char *out, size_t outs
  * server process itself are not about connections. */
 static void assert_resets_accounted(const char *log, long resets, pid_t server, long *dropped)
 {
-	long rst = count_lines_with(log, "event=rst "), epipe = count_lines_with(log, "event=epipe ");
+	long rst = lines_with_both(log, "event=rst ", CLIENT_PEER);
+	long epipe = lines_with_both(log, "event=epipe ", CLIENT_PEER);
+	long all = count_lines_with(log, "event=rst ") + count_lines_with(log, "event=epipe ");
 	long parent = sum_over(log, "event=rst ", NULL, server) +
 	              sum_over(log, "event=epipe ", NULL, server);
 	*dropped = sum_over(log, "event=ratelimit ", "suppressed", -server);
 	long repeats = sum_over(log, "event=repeats ", "count", -server);
 	ck_assert_msg(parent == 0, "%ld rst/epipe lines from the server process itself", parent);
+	long stray = lines_with_both(log, "event=rst ", " peer=127.0.0.1:") +
+	             lines_with_both(log, "event=epipe ", " peer=127.0.0.1:");
+	ck_assert_msg(all - rst - epipe == stray, "a reset line without the peer's address");
 	ck_assert_msg(rst + epipe + *dropped + repeats == resets,
 	              "resets caused: %ld; logged: %ld rst + %ld epipe, %ld dropped, %ld repeats", resets,
 	              rst, epipe, *dropped, repeats);
-	ck_assert_msg(count_lines_with(log, " peer=127.0.0.1:") == rst + epipe,
-	              "a reset line without the peer's address");
+}
+
+/* Reads the server's stdout ("served K" lines) so that it never blocks
+ * writing them; keeps the last K. */
+struct drain {
+	int fd;
+	long served;
+	pthread_t t;
+};
+
+static void *drain_run(void *arg)
+{
+	struct drain *d = arg;
+	char buf[4096], line[64];
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(d->fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < r; i++) {
+			if (buf[i] != '\n') {
+				if (n + 1 < sizeof line)
+					line[n++] = buf[i];
+				continue;
+			}
+			line[n] = '\0';
+			n = 0;
+			if (!strncmp(line, "served ", 7))
+				__atomic_store_n(&d->served, atol(line + 7), __ATOMIC_RELAXED);
+		}
+	return NULL;
+}
+
+static void drain_start(struct drain *d, struct proc *p)
+{
+	d->fd = dup(p->out);
+	d->served = 0;
+	ck_assert(d->fd >= 0 && pthread_create(&d->t, NULL, drain_run, d) == 0);
+}
+
+/* After the server and all its children are gone: EOF. */
+static void drain_stop(struct drain *d)
+{
+	pthread_join(d->t, NULL);
+	close(d->fd);
 }
 
 START_TEST(load_fork_server_with)
@@ -352,6 +421,8 @@ START_TEST(load_fork_server_with)
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
 	ck_assert_int_gt(port, 0);
+	struct drain d;
+	drain_start(&d, &s);
 	long t0 = ms_now();
 	load_clients(port, first, 10, out, sizeof out);
 	long resets = field(out, "reset");
@@ -382,8 +453,11 @@ START_TEST(load_fork_server_with)
 	        (long)count_lines_with(log, "event=rst call=write ") +
 	            count_lines_with(log, "event=epipe call=write "),
 	        took, rss1, rss2, n, dropped);
+	ck_assert_msg(__atomic_load_n(&d.served, __ATOMIC_RELAXED) >= total, "served only %ld",
+	              __atomic_load_n(&d.served, __ATOMIC_RELAXED));
 	free(log);
 	proc_kill(&s);
+	drain_stop(&d);
 	unlink(s.err);
 	unlink(logpath);
 }
@@ -402,7 +476,8 @@ START_TEST(load_fork_server_zombies_without)
 	load_clients(port, total, 10, out, sizeof out);
 	int z, l;
 	settle_children(s.pid, (int)total, 5000, &z, &l);
-	ck_assert_msg(z == total && l == 0, "expected the bug: %ld zombies, saw %d (%d live)", total,
+	/* (a stray client of another test could add one) */
+	ck_assert_msg(z >= total && l == 0, "expected the bug: %ld zombies, saw %d (%d live)", total,
 	              z, l);
 	fprintf(stderr, "figures: tcpserv01 without tcpsafe: %ld connections, %d zombies\n", total,
 	        z);
@@ -427,6 +502,8 @@ START_TEST(load_resets_accounted_under_rate_limit)
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
 	ck_assert_int_gt(port, 0);
+	struct drain d;
+	drain_start(&d, &s);
 	load_clients(port, total, 5, out, sizeof out);
 	long resets = field(out, "reset");
 	int z, l;
@@ -453,6 +530,7 @@ START_TEST(load_resets_accounted_under_rate_limit)
 	        total, resets, resets - dropped, dropped);
 	free(log);
 	proc_kill(&s);
+	drain_stop(&d);
 	unlink(s.err);
 	unlink(logpath);
 }

@@ -1,6 +1,6 @@
 /* loadclient: many short connections to an echo server, some reset.
  *
- *   loadclient [-c COUNT] [-j PARALLEL] [-r RESET] [-s SEED] HOST PORT
+ *   loadclient [-c COUNT] [-j PARALLEL] [-r RESET] [-s SEED] [-b SRC] HOST PORT
  *
  * PARALLEL threads (default 16) share COUNT connections (default 1000).
  * A normal connection sends 1..8192 random bytes, reads the echo back,
@@ -11,6 +11,9 @@
  * blocked writing the rest), and closes with SO_LINGER 0: an RST.  The server never gets an
  * EOF on such a connection, so it sees exactly one error on it: the
  * pending ECONNRESET, or EPIPE.
+ *
+ * -b SRC connects from that loopback address (e.g. 127.0.0.2), so that the
+ * server's log lines about these clients can be told from anybody else's.
  *
  * Prints "done ok=N reset=N failed=N mismatch=N bytes=N ms=N" and exits 0
  * if every normal connection was echoed exactly, 1 otherwise (the first
@@ -39,7 +42,7 @@
 static long count = 1000, reset_every = 10;
 static int parallel = 16;
 static unsigned long seed = 1;
-static struct sockaddr_in srv;
+static struct sockaddr_in srv, src;
 static atomic_long next_conn, ok, resets, failed, mismatch, bytes;
 
 static long ms_now(void)
@@ -72,6 +75,15 @@ static int dial(long k, int small)
 		if (fd < 0) {
 			fail(k, "socket", errno);
 			return -1;
+		}
+		if (src.sin_family) { /* the port is chosen at connect, by 4-tuple */
+			int one = 1;
+			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+			if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+				fail(k, "bind", errno);
+				close(fd);
+				return -1;
+			}
 		}
 		if (small) { /* a small window, and small segments so that the
 			      * server's send buffer (sized from the MSS) fills fast */
@@ -181,8 +193,14 @@ static void *runner(void *arg)
 int main(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "c:j:r:s:")) != -1) {
+	while ((c = getopt(argc, argv, "c:j:r:s:b:")) != -1) {
 		switch (c) {
+		case 'b':
+			src.sin_family = AF_INET;
+			if (inet_pton(AF_INET, optarg, &src.sin_addr) != 1 ||
+			    (ntohl(src.sin_addr.s_addr) >> 24) != 127)
+				goto usage;
+			break;
 		case 'c': count = atol(optarg); break;
 		case 'j': parallel = atoi(optarg); break;
 		case 'r': reset_every = atol(optarg); break;
@@ -213,6 +231,7 @@ int main(int argc, char **argv)
 	       atomic_load(&mismatch), atomic_load(&bytes), ms_now() - t0);
 	return atomic_load(&failed) || atomic_load(&mismatch) ? 1 : 0;
 usage:
-	fputs("usage: loadclient [-c COUNT] [-j PARALLEL] [-r RESET] [-s SEED] HOST PORT\n", stderr);
+	fputs("usage: loadclient [-c COUNT] [-j PARALLEL] [-r RESET] [-s SEED] [-b SRC] HOST PORT\n",
+	      stderr);
 	return 2;
 }

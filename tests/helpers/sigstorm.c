@@ -13,7 +13,7 @@
  * write(), as legacy code does, which on a reset socket fails with EPIPE
  * and raises SIGPIPE.  Meanwhile:
  *  - a sender thread sends SIGUSR1 and SIGUSR2 as fast as it can, to
- *    single workers (tgkill) and to the process (kill);
+ *    single workers and the forker (tgkill) and to the process (kill);
  *  - a forker thread forks batches of 8 children that exit after 0-1 ms,
  *    each with its own status (exit codes, every 16th killed by SIGKILL),
  *    and collects each batch with waitpid(pid) in random order, with a
@@ -337,11 +337,13 @@ static void *sender(void *arg)
 			int n = atomic_load(&ntids);
 			int sig = (rnd(&s) & 1) ? SIGUSR1 : SIGUSR2;
 			int ok;
-			if (n == 0 || rnd(&s) % 8 == 0)
+			/* one worker, the forker (in waitpid) or the process */
+			int i = (int)(rnd(&s) % (uint64_t)(n + 1));
+			pid_t to = i < n ? worker_tid[i] : worker_tid[MAXT];
+			if (to <= 0 || rnd(&s) % 8 == 0) /* not started yet, or 1 in 8 */
 				ok = kill(me, sig) == 0;
 			else
-				ok = syscall(SYS_tgkill, me, worker_tid[rnd(&s) % (uint64_t)n], sig) ==
-				     0;
+				ok = syscall(SYS_tgkill, me, to, sig) == 0;
 			if (ok)
 				atomic_fetch_add(sig == SIGUSR1 ? &sent_usr1 : &sent_usr2, 1);
 		}
