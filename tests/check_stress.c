@@ -129,6 +129,19 @@ static long sum_over(const char *log, const char *what, const char *key, long pi
 	return sum;
 }
 
+/* "exit 1" or "killed by SIGPIPE", for messages. */
+static const char *how(int st)
+{
+	static char b[64];
+	if (WIFEXITED(st))
+		snprintf(b, sizeof b, "exit %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(b, sizeof b, "killed by SIG%s", sigabbrev_np(WTERMSIG(st)));
+	else
+		snprintf(b, sizeof b, "status 0x%x", st);
+	return b;
+}
+
 /* ---- storm: threads, signals, resets, forks ---------------------------------- */
 
 static int storm_ms(void) { return long_mode() ? 20000 : 2500; }
@@ -178,8 +191,8 @@ START_TEST(storm_dies_by_sigpipe_without)
 {
 	char r[2048];
 	int st = storm(WITHOUT, "-i", NULL, r, sizeof r);
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
-	              "expected death by SIGPIPE, status 0x%x: %s %.300s", st, r, errbuf);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "expected death by SIGPIPE, %s: %s %.300s",
+	              how(st), r, errbuf);
 }
 END_TEST
 
@@ -191,7 +204,7 @@ START_TEST(storm_dies_on_eintr_without)
 	int st = storm(WITHOUT, "-p", NULL, r, sizeof r);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1 &&
 	                  strstr(errbuf, "error: Interrupted system call"),
-	              "expected an EINTR exit, status 0x%x: %s %.300s", st, r, errbuf);
+	              "expected an EINTR exit, %s: %s %.300s", how(st), r, errbuf);
 }
 END_TEST
 
@@ -201,8 +214,7 @@ START_TEST(storm_counts_without)
 {
 	char r[2048];
 	int st = storm(WITHOUT, "-ip", NULL, r, sizeof r);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s %.300s", st, r,
-	              errbuf);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s %.300s", how(st), r, errbuf);
 	assert_storm_sound(r);
 	ck_assert_msg(field(r, "eintr_unexpected") > 0, "no EINTR to absorb: %s", r);
 	fprintf(stderr, "figures: storm without tcpsafe (-i -p): %s\n", r);
@@ -225,8 +237,8 @@ START_TEST(storm_survives_with_debug_log)
 	long took = ms_now() - t0;
 	char *log = slurp_all(logpath);
 	unlink(logpath);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s %.300s\nlog tail: %s",
-	              st, r, errbuf, strlen(log) > 600 ? log + strlen(log) - 600 : log);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s %.300s\nlog tail: %s", how(st), r,
+	              errbuf, strlen(log) > 600 ? log + strlen(log) - 600 : log);
 	assert_storm_sound(r);
 	ck_assert_msg(field(r, "eintr_unexpected") == 0, "%s", r);
 	int n;
@@ -258,7 +270,7 @@ START_TEST(storm_survives_with_default_log)
 	int st = storm(WITH, NULL, extra, r, sizeof r);
 	char *log = slurp_all(logpath);
 	unlink(logpath);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status 0x%x: %s %.300s", st, r, errbuf);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s %.300s", how(st), r, errbuf);
 	assert_storm_sound(r);
 	ck_assert_msg(field(r, "eintr_unexpected") == 0, "%s", r);
 	int n;
@@ -288,11 +300,11 @@ START_TEST(sigpipe_with_other_signal_both_ways)
 	char *argv[] = {HELPER("nested_sigpipe"), sig, "1000", NULL};
 	const char *extra[] = {"TCPSAFE_LOG=none", NULL};
 	int st = run(WITHOUT, argv, extra, out, sizeof out, 30000);
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "without: status 0x%x", st);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "without: %s", how(st));
 	st = run(WITH, argv, extra, out, sizeof out, 30000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	              "with tcpsafe, SIGPIPE arriving with signal %s: status 0x%x (%s)",
-	              strsignal(nested_sigs[_i]), st, out);
+	              "with tcpsafe, SIGPIPE arriving with SIG%s: %s (%s)",
+	              sigabbrev_np(nested_sigs[_i]), how(st), out);
 	ck_assert_msg(field(out, "epipe") > 0 && field(out, "handled") > 0, "%s", out);
 }
 END_TEST
