@@ -1077,17 +1077,25 @@ static void children(void)
 
 	/* SIGPIPE at SIG_DFL still kills: a write into a pipe without reader,
 	 * raise(), and a raise after the one-shot reset */
-	if (pipe(p) == 0) {
+	int go[2];
+	if (pipe(p) == 0 && pipe(go) == 0) {
 		pid = fork();
 		if (pid == 0) {
+			char c;
 			close(p[0]);
+			close(go[1]);
 			signal(SIGPIPE, SIG_DFL);
-			ssize_t n = write(p[1], "x", 1);
+			/* write only once the parent's read end is closed too:
+			 * until then the pipe still has a reader */
+			ssize_t n = read(go[0], &c, 1);
+			n = write(p[1], "x", 1);
 			out("child survived write: %d errno=%s\n", (int)n, errname(errno));
 			_exit(0);
 		}
 		close(p[0]);
 		close(p[1]);
+		close(go[0]);
+		close(go[1]); /* EOF: go */
 		show_status("child DFL write into broken pipe", pid);
 	}
 	pid = fork();
