@@ -181,7 +181,7 @@ static int get_all(int fd, unsigned char *p, size_t n, int use_recv)
 /* A blocking connect that a pass-set signal interrupted goes on in the
  * background: wait for it with poll and read the outcome.  The peer may
  * have accepted and reset the connection meanwhile: then the outcome is
- * ECONNRESET (from us or from tcpsafe's own wait), counted and -1. */
+ * ECONNRESET, counted, and -1. */
 static int connect_peer(void)
 {
 	struct sockaddr_in a;
@@ -215,6 +215,11 @@ static int connect_peer(void)
 			return fd;
 	} else {
 		err = errno;
+		/* connect() itself returned it (reset before the connect woke up,
+		 * or tcpsafe's own wait after an interruption): a call returning
+		 * ECONNRESET, like read() or write() */
+		if (err == ECONNRESET)
+			atomic_fetch_add(&e_connreset, 1);
 	}
 	if (err != ECONNRESET)
 		die("connect error", err);
