@@ -178,7 +178,8 @@ static void reset_one(long k)
 
 static void *runner(void *arg)
 {
-	uint64_t s = seed * 6364136223846793005ull + (uint64_t)(intptr_t)arg * 1442695040888963407ull + 1;
+	uint64_t s = seed * 6364136223846793005ull +
+	             (uint64_t)(intptr_t)arg * 1442695040888963407ull + 1;
 	for (;;) {
 		long k = atomic_fetch_add(&next_conn, 1);
 		if (k >= count)

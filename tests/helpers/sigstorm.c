@@ -36,9 +36,9 @@
  * the connection in progress.  The last line on stdout is
  *   result k=v ...
  * with the counts; exit 0 if no byte was lost, duplicated or altered,
- * every child status came back exactly once and nothing unexpected
- * happened (every reset a peer made was seen by its worker), 1 otherwise (message on stderr), 3 if the watchdog found the
- * run hung (MS + 30 s). */
+ * every child status came back exactly once, every reset a peer made was
+ * seen by its worker and nothing unexpected happened; 1 otherwise
+ * (message on stderr); 3 if the watchdog found the run hung (MS + 30 s). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -149,7 +149,8 @@ static int put_all(int fd, const unsigned char *p, size_t n, int use_send)
 	while (n > 0) {
 		ssize_t w = use_send ? send(fd, p, n, 0) : write(fd, p, n);
 		if (w < 0) {
-			if (errno == EINTR && eintr_ok(&mark, use_send ? "send error" : "write error", 1))
+			if (errno == EINTR &&
+			    eintr_ok(&mark, use_send ? "send error" : "write error", 1))
 				continue;
 			return errno;
 		}
@@ -166,7 +167,8 @@ static int get_all(int fd, unsigned char *p, size_t n, int use_recv)
 	while (n > 0) {
 		ssize_t r = use_recv ? recv(fd, p, n, 0) : read(fd, p, n);
 		if (r < 0) {
-			if (errno == EINTR && eintr_ok(&mark, use_recv ? "recv error" : "read error", 1))
+			if (errno == EINTR &&
+			    eintr_ok(&mark, use_recv ? "recv error" : "read error", 1))
 				continue;
 			return errno;
 		}
@@ -574,20 +576,20 @@ int main(int argc, char **argv)
 	long elapsed = ms_now() - t0;
 
 	printf("result threads=%d ms=%ld conns=%lu completed=%lu resets=%lu peer_resets=%lu "
-	       "connect_resets=%lu econnreset=%lu epipe=%lu peer_errors=%lu bytes=%lu mismatches=%lu eof_early=%lu "
-	       "eintr_expected=%lu eintr_io=%lu eintr_wait=%lu eintr_unexpected=%lu "
-	       "sig_usr1=%lu sig_usr2=%lu sig_chld=%lu sent_usr1=%lu sent_usr2=%lu "
-	       "forks=%lu statuses=%lu dup=%lu lost=%lu wrong=%lu extra=%lu\n",
+	       "connect_resets=%lu econnreset=%lu epipe=%lu peer_errors=%lu bytes=%lu "
+	       "mismatches=%lu eof_early=%lu eintr_expected=%lu eintr_io=%lu eintr_wait=%lu "
+	       "eintr_unexpected=%lu sig_usr1=%lu sig_usr2=%lu sig_chld=%lu sent_usr1=%lu "
+	       "sent_usr2=%lu forks=%lu statuses=%lu dup=%lu lost=%lu wrong=%lu extra=%lu\n",
 	       nthreads, elapsed, atomic_load(&conns), atomic_load(&completed),
 	       atomic_load(&resets), atomic_load(&peer_resets), atomic_load(&connect_resets),
-	       atomic_load(&e_connreset),
-	       atomic_load(&e_epipe), atomic_load(&peer_errors), atomic_load(&bytes_ok),
-	       atomic_load(&mismatches), atomic_load(&eof_early), atomic_load(&eintr_expected),
-	       atomic_load(&eintr_io_expected), atomic_load(&eintr_wait),
-	       atomic_load(&eintr_unexpected), atomic_load(&h_usr1), atomic_load(&h_usr2),
-	       atomic_load(&h_chld), atomic_load(&sent_usr1), atomic_load(&sent_usr2),
-	       atomic_load(&forks), atomic_load(&statuses), atomic_load(&st_dup),
-	       atomic_load(&st_lost), atomic_load(&st_wrong), atomic_load(&st_extra));
+	       atomic_load(&e_connreset), atomic_load(&e_epipe), atomic_load(&peer_errors),
+	       atomic_load(&bytes_ok), atomic_load(&mismatches), atomic_load(&eof_early),
+	       atomic_load(&eintr_expected), atomic_load(&eintr_io_expected),
+	       atomic_load(&eintr_wait), atomic_load(&eintr_unexpected), atomic_load(&h_usr1),
+	       atomic_load(&h_usr2), atomic_load(&h_chld), atomic_load(&sent_usr1),
+	       atomic_load(&sent_usr2), atomic_load(&forks), atomic_load(&statuses),
+	       atomic_load(&st_dup), atomic_load(&st_lost), atomic_load(&st_wrong),
+	       atomic_load(&st_extra));
 	fflush(stdout);
 	int bad = atomic_load(&mismatches) || atomic_load(&eof_early) ||
 	          atomic_load(&peer_errors) || atomic_load(&st_dup) || atomic_load(&st_lost) ||
