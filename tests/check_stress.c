@@ -269,8 +269,13 @@ START_TEST(storm_survives_with_debug_log)
 	              eintr, r);
 	ck_assert_msg(lines_with(log, "sig=SIGPIPE action=default") == 0,
 	              "a SIGPIPE got the default action: %.300s", strstr(log, "action=default"));
-	fprintf(stderr, "figures: storm with tcpsafe (debug log, %d lines, %ld ms): %s\n", n, took,
-	        r);
+	/* statuses went through tcpsafe's cache, not only the kernel */
+	long reaped = lines_with(log, "event=reap child=");
+	ck_assert_msg(reaped > 0, "tcpsafe reaped no child: the cache was not exercised");
+	fprintf(stderr,
+	        "figures: storm with tcpsafe (debug log, %d lines, %ld children reaped by tcpsafe, "
+	        "%ld ms): %s\n",
+	        n, reaped, took, r);
 	free(log);
 }
 END_TEST
