@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -96,9 +97,12 @@ static struct {
 	ino_t ino;
 } err_start; /* what fd 2 was when we loaded */
 
+static void forget_parents_drops(void);
+
 void ts_log_init(void)
 {
 	struct stat st;
+	pthread_atfork(NULL, NULL, forget_parents_drops);
 	if (fstat(2, &st) == 0) {
 		err_start.dev = st.st_dev;
 		err_start.ino = st.st_ino;
@@ -224,6 +228,13 @@ static int admit(void)
 		return 1;
 	atomic_fetch_add(&rl_suppressed, 1);
 	return 0;
+}
+
+/* In a forked child: the lines dropped so far were the parent's, and the
+ * parent reports them; counted again here they would be reported twice. */
+static void forget_parents_drops(void)
+{
+	atomic_store(&rl_suppressed, 0);
 }
 
 void ts_log_flush_suppressed(void)

@@ -264,10 +264,13 @@ int count_lines_with(const char *text, const char *needle)
 
 int all_lines_well_formed(const char *text, int *nlines, char *bad, size_t badsz)
 {
+	/* event names hold underscores (accept_backoff, reap_overflow); a
+	 * value is bare or quoted with backslash escapes (msg="...") */
 	static const char *re_s =
 	    "^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
-	    "lib=tcpsafe prog=[^ ]+ pid=[0-9]+ level=(error|warn|info|debug) "
-	    "event=[a-z]+( [a-z_]+=[^ ]+)*$";
+	    "lib=tcpsafe prog=([^ \"]+|\"([^\"\\\\]|\\\\.)*\") pid=[0-9]+ "
+	    "level=(error|warn|info|debug) "
+	    "event=[a-z_]+( [a-z_]+=([^ \"]+|\"([^\"\\\\]|\\\\.)*\"))*$";
 	regex_t re;
 	int ok = 1;
 	*nlines = 0;
@@ -287,7 +290,10 @@ int all_lines_well_formed(const char *text, int *nlines, char *bad, size_t badsz
 			len = sizeof one - 1;
 		memcpy(one, line, len);
 		one[len] = '\0';
-		if (regexec(&re, one, 0, NULL, 0) != 0) {
+		/* two lines run together also look like key=value pairs: the
+		 * second one's " lib=" gives them away */
+		const char *lib = strstr(one, " lib=");
+		if (regexec(&re, one, 0, NULL, 0) != 0 || !lib || strstr(lib + 1, " lib=")) {
 			ok = 0;
 			snprintf(bad, badsz, "%s", one);
 			break;
