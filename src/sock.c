@@ -42,6 +42,8 @@ static TS_COLD int connect_wait(int fd)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			return -1;
 		if (soerr) {
+			errno = soerr;
+			ts_io_again(TS_C_CONNECT, fd, NULL); /* logs an RST, as connect would */
 			ts_fd_forget(fd);
 			errno = soerr;
 			return -1;
