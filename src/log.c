@@ -172,8 +172,12 @@ static void deliver(enum ts_level level, const char *line, size_t len)
 		if (fd >= 0) {
 			write_all(fd, line, len);
 			ts_sys_close(fd);
+			break;
 		}
-		break;
+		/* out of descriptors (the very moment an accept_backoff warning
+		 * is due) or an unwritable path: the line goes where stderr's
+		 * would, rather than nowhere */
+		/* fall through */
 	case TS_LOG_STDERR:
 		if (!stderr_usable(&is_fifo))
 			to_syslog(level, line, len);
