@@ -51,7 +51,12 @@ struct centry {
 	int32_t prev, next; /* FIFO order, oldest at head */
 };
 
-static struct {
+/* All the mutable state lives in the mapping made at the first fork, with
+ * MADV_DONTFORK: a fork server's parent writes it on every fork and reap,
+ * and pages shared with a fresh child would cost a copy-on-write fault
+ * each time.  Before that (and in a forked child) R is a pristine boot
+ * copy that only says "inactive". */
+struct reaper {
 	_Atomic int active;
 	_Atomic(uint64_t *) tracked; /* bit per pid: forked, not yet reaped */
 	_Atomic(uint64_t *) cached;  /* bit per pid: status waiting in the cache */
@@ -70,12 +75,15 @@ static struct {
 	_Atomic int deferred;    /* a reap was left to such a waiter */
 	_Atomic long last_sweep; /* monotonic ms */
 	_Atomic long last_signal;
-	_Atomic int timer_armed;
+	_Atomic long timer_at;   /* ms the timer fires at; past = not armed */
 	int timer_ok;
 	int timer_id;
 	_Atomic uint32_t cursor; /* scan_slice position */
 	int starting_failed;
-} R = {.lock = TS_LOCK_INIT, .head = -1, .tail = -1, .free_ = -1};
+};
+static struct reaper boot = {.lock = TS_LOCK_INIT, .head = -1, .tail = -1, .free_ = -1};
+static struct reaper *Rp = &boot;
+#define R (*__atomic_load_n(&Rp, __ATOMIC_ACQUIRE))
 
 int ts_reap_active(void) { return atomic_load_explicit(&R.active, memory_order_acquire); }
 
@@ -362,8 +370,9 @@ static int sweep(int masked, siginfo_t *first)
 		if (first && !first->si_pid)
 			*first = si;
 		if (!bit_get(&R.tracked, si.si_pid)) {
-			if (atomic_load(&R.forking)) { /* fork() is about to track it */
-				note_early(si.si_pid);
+			if (atomic_load(&R.forking)) {
+				/* fork() is about to track it: it sweeps again after */
+				atomic_store(&R.recheck, 1);
 				return 0;
 			}
 			break;
@@ -374,28 +383,36 @@ static int sweep(int masked, siginfo_t *first)
 	return scan(masked);
 }
 
-static void arm_timer(long ms)
+/* A sweep at `at` (ms) or earlier.  The timer's own SIGCHLD may merge
+ * into a child's (standard signals do not queue): then the handler that
+ * runs finds the sweep due anyway, and a later call arms again. */
+static void sweep_at(long now, long at)
 {
+	long cur = atomic_load(&R.timer_at);
+	if (!R.timer_ok || (cur > now && cur <= at) ||
+	    !atomic_compare_exchange_strong(&R.timer_at, &cur, at))
+		return;
 	struct itimerspec it;
+	long ms = at - now < 1 ? 1 : at - now;
 	memset(&it, 0, sizeof it);
 	it.it_value.tv_sec = ms / 1000;
 	it.it_value.tv_nsec = (ms % 1000) * 1000000L;
 	if (syscall(SYS_timer_settime, R.timer_id, 0, &it, NULL) < 0)
-		atomic_store(&R.timer_armed, 0);
+		atomic_store(&R.timer_at, 0);
 }
 
 /* The sweep after a SIGCHLD, or its timer when not due yet. */
 static void sweep_or_arm(int masked)
 {
 	long now = now_ms(), last = atomic_load(&R.last_sweep);
-	if (now - last >= SWEEP_MS && atomic_compare_exchange_strong(&R.last_sweep, &last, now)) {
-		if (sweep(masked, NULL) && R.timer_ok && !atomic_exchange(&R.timer_armed, 1))
-			arm_timer(SWEEP_MS);
-	} else if (R.timer_ok && !atomic_exchange(&R.timer_armed, 1)) {
-		long wait = last + SWEEP_MS - now;
-		arm_timer(wait < 1 ? 1 : wait);
-	} else if (!R.timer_ok) {
+	if (!R.timer_ok) {
 		sweep(masked, NULL);
+	} else if (now - last >= SWEEP_MS &&
+	           atomic_compare_exchange_strong(&R.last_sweep, &last, now)) {
+		if (sweep(masked, NULL))
+			sweep_at(now, now + SWEEP_MS);
+	} else {
+		sweep_at(now, last + SWEEP_MS);
 	}
 }
 
@@ -403,7 +420,7 @@ static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED |
 
 static int own_timer(const siginfo_t *si)
 {
-	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&R;
+	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&Rp;
 }
 
 /* Every SIGCHLD.  program: what the program set (ts_sigchld_program());
@@ -422,10 +439,10 @@ int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t 
 	ts_tsig.own_runs++;
 	atomic_store(&R.last_signal, now_ms());
 	if (own_timer(si)) { /* a sweep that was not due before */
-		atomic_store(&R.timer_armed, 0);
+		long now = now_ms();
 		memset(peeked, 0, sizeof *peeked);
-		if (sweep(masked, peeked) && !atomic_exchange(&R.timer_armed, 1))
-			arm_timer(SWEEP_MS);
+		if (sweep(masked, peeked))
+			sweep_at(now, now + SWEEP_MS);
 		errno = saved;
 		/* a death that came while this was pending merged into it */
 		return peeked->si_pid > 0;
@@ -499,33 +516,42 @@ static int start_reaping(void)
 	if (ts_reap_active())
 		return 0;
 	ts_lock(&start_lock, &old);
-	if (ts_reap_active() || R.starting_failed) {
+	if (ts_reap_active() || boot.starting_failed) {
 		rc = ts_reap_active() ? 0 : -1;
 		goto out;
 	}
 	uint32_t cap = (uint32_t)ts_cfg.reap_cache, hcap = 1;
 	while (hcap < cap * 2)
 		hcap <<= 1;
+	size_t head = (sizeof(struct reaper) + 4095) & ~(size_t)4095;
 	size_t maps = 2 * MAP_WORDS * sizeof(uint64_t);
 	size_t cache = cap * sizeof(struct centry) + hcap * sizeof(int32_t);
-	char *m = mmap(NULL, maps + cache, PROT_READ | PROT_WRITE,
+	char *m = mmap(NULL, head + maps + cache, PROT_READ | PROT_WRITE,
 	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
 		ts_log_reaper_trouble("cannot map the child tables; children are not reaped", errno);
-		R.starting_failed = 1;
+		boot.starting_failed = 1;
 		rc = -1;
 		goto out;
 	}
-	R.e = (struct centry *)(m + maps);
-	R.hash = (int32_t *)(m + maps + cap * sizeof(struct centry));
-	memset(R.hash, 0xff, hcap * sizeof(int32_t));
+	/* Not copied into children: the child gets none of it anyway, and a
+	 * fork server's parent then writes it without copy-on-write faults
+	 * after every fork. */
+	madvise(m, head + maps + cache, MADV_DONTFORK);
+	struct reaper *nr = (struct reaper *)m;
+	m += head;
+	nr->lock = (struct ts_lock)TS_LOCK_INIT;
+	nr->e = (struct centry *)(m + maps);
+	nr->hash = (int32_t *)(m + maps + cap * sizeof(struct centry));
+	memset(nr->hash, 0xff, hcap * sizeof(int32_t));
 	for (uint32_t i = 0; i < cap; i++)
-		R.e[i].next = i + 1 < cap ? (int32_t)i + 1 : -1;
-	R.free_ = 0;
-	R.cap = cap;
-	R.hmask = hcap - 1;
-	atomic_store(&R.tracked, (uint64_t *)m);
-	atomic_store(&R.cached, (uint64_t *)(m + maps / 2));
+		nr->e[i].next = i + 1 < cap ? (int32_t)i + 1 : -1;
+	nr->head = nr->tail = -1;
+	nr->free_ = 0;
+	nr->cap = cap;
+	nr->hmask = hcap - 1;
+	atomic_store(&nr->tracked, (uint64_t *)m);
+	atomic_store(&nr->cached, (uint64_t *)(m + maps / 2));
 
 	/* The timer signals the process, no thread; without one, every
 	 * SIGCHLD sweeps. */
@@ -533,12 +559,13 @@ static int start_reaping(void)
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGCHLD;
-	sev.sigev_value.sival_ptr = &R;
+	sev.sigev_value.sival_ptr = &Rp;
 	int id;
-	R.timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
-	R.timer_id = id;
-	atomic_store(&R.last_sweep, now_ms());
-	atomic_store_explicit(&R.active, 1, memory_order_release);
+	nr->timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
+	nr->timer_id = id;
+	atomic_store(&nr->last_sweep, now_ms());
+	atomic_store(&nr->active, 1);
+	__atomic_store_n(&Rp, nr, __ATOMIC_RELEASE);
 	ts_signals_sync(SIGCHLD);
 out:
 	ts_unlock(&start_lock, &old);
@@ -548,39 +575,24 @@ out:
 /* ---- fork, and what the child inherits ------------------------------------- */
 
 static sigset_t fork_mask;
-static void fork_prepare(void) { ts_lock(&R.lock, &fork_mask); }
-static void fork_parent(void) { ts_unlock(&R.lock, &fork_mask); }
+static struct ts_lock *fork_locked;
+static void fork_prepare(void)
+{
+	struct ts_lock *l = &R.lock;
+	ts_lock(l, &fork_mask);
+	fork_locked = l;
+}
+static void fork_parent(void) { ts_unlock(fork_locked, &fork_mask); }
 
-/* The child has none of the parent's children, no timer (POSIX timers are
- * not inherited), and gets SIGCHLD back as the program set it. */
+/* The child has none of the parent's children, nor their tables (not even
+ * mapped), no timer (POSIX timers are not inherited), and gets SIGCHLD
+ * back as the program set it. */
 static void fork_child(void)
 {
-	uint64_t *m = atomic_load(&R.tracked);
-	size_t maps = 2 * MAP_WORDS * sizeof(uint64_t);
-	size_t cache = R.cap * sizeof(struct centry) + (R.hmask + 1) * sizeof(int32_t);
-	int was_active = atomic_load(&R.active);
-	atomic_store(&R.active, 0);
-	atomic_store(&R.tracked, NULL);
-	atomic_store(&R.cached, NULL);
-	if (m)
-		munmap(m, maps + cache);
-	R.e = NULL;
-	R.hash = NULL;
-	R.cap = R.hmask = R.count = 0;
-	R.head = R.tail = R.free_ = -1;
-	R.dropped = R.dropped_logged = 0;
-	R.overflow_logged_at = 0;
-	atomic_store(&R.forking, 0);
-	atomic_store(&R.recheck, 0);
-	atomic_store(&R.early, 0);
-	atomic_store(&R.anywaiters, 0);
-	atomic_store(&R.reaping, 0);
-	atomic_store(&R.deferred, 0);
-	atomic_store(&R.timer_armed, 0);
-	atomic_store(&R.cursor, 0);
-	R.timer_ok = 0;
-	R.starting_failed = 0;
-	ts_unlock(&R.lock, &fork_mask);
+	int was_active = Rp != &boot;
+	__atomic_store_n(&Rp, &boot, __ATOMIC_RELEASE);
+	boot.starting_failed = 0;
+	ts_unlock(&boot.lock, &fork_mask); /* the one locked, or an unlocked one */
 	if (was_active)
 		ts_signals_sync(SIGCHLD);
 }
