@@ -271,12 +271,15 @@ static int reap(pid_t pid, int masked, int probe)
 	memset(&st, 0, sizeof st);
 	memset(&si, 0, sizeof si);
 	/* probe: most children checked are alive; one call tells */
-	if (probe && (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
-	              si.si_pid != pid)) {
-		atomic_fetch_sub(&R.reaping, 1);
-		if (errno == ECHILD)
-			ts_child_untrack(pid);
-		return 0;
+	if (probe) {
+		long r = syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL);
+		if (r < 0 || si.si_pid != pid) {
+			int gone = r < 0 && errno == ECHILD;
+			atomic_fetch_sub(&R.reaping, 1);
+			if (gone)
+				ts_child_untrack(pid);
+			return 0;
+		}
 	}
 	pid_t pgid = getpgid(pid); /* a zombie still has its group */
 	if (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, &st.ru) < 0) {
