@@ -536,7 +536,7 @@ def compare(argv):
     # Expected: level=info lines about resets (rst, epipe, repeats) from
     # tests that reset or close connections on purpose.  Anything else is
     # printed in full.
-    by_kind, by_mod, other = {}, {}, []
+    by_kind, by_mod, other, sample = {}, {}, [], {}
     for j in jobs + rerun_jobs:
         if j.mode != 'with' or not os.path.exists(j.log):
             continue
@@ -545,20 +545,21 @@ def compare(argv):
                 f = dict(x.split('=', 1) for x in line.split(' ') if '=' in x)
                 kind = '%s %s call=%s' % (f.get('level'), f.get('event'), f.get('call', '-'))
                 by_kind[kind] = by_kind.get(kind, 0) + 1
+                sample.setdefault(kind, line)
                 key = '%s (%s)' % (j.module, j.tag)
                 by_mod[key] = by_mod.get(key, 0) + 1
                 if f.get('level') != 'info' or f.get('event') not in ('rst', 'epipe', 'repeats'):
                     other.append('%s: %s' % (key, line))
     print('%d lines in all; by level, event and call:' % sum(by_kind.values()))
     for k, n in sorted(by_kind.items(), key=lambda x: -x[1]):
-        print('  %5d  %s' % (n, k))
+        print('  %5d  %s, e.g.' % (n, k))
+        print('         ' + sample[k])
     print('by module:')
     for k, n in sorted(by_mod.items(), key=lambda x: -x[1]):
         print('  %5d  %s' % (n, k))
     print('%d lines other than info-level rst/epipe/repeats%s' % (len(other), ':' if other else ''))
     for line in other:
         print('  ' + line)
-    print('(the lines themselves: %s/with/*/tcpsafe.log)' % a.work)
 
     print()
     status = 0
@@ -570,8 +571,7 @@ def compare(argv):
     if consistent or intermittent:
         print('realsuites: %d difference(s)' % (len(consistent) + len(intermittent)))
         status = 1
-    print('realsuites: %.0f s wall time; results and outputs under %s'
-          % (time.monotonic() - t_start, a.work))
+    print('realsuites: %.0f s wall time' % (time.monotonic() - t_start))
     # plain closing line: the comparisons made, one per test id and module
     ncmp = len({(m, i) for (m, _), j in first.items() for i in j.results}) + len(mods)
     nbad = len(consistent) + len(intermittent) + len(bad_preload)
