@@ -4,17 +4,18 @@
 Run by tests/realsuites.sh, which checks what is installed and picks the
 mode; see there for the command line.  Two roles:
 
-  realsuites.py record cpython|twisted OUT ARGS...
-      Runs CPython's regrtest (python3 -m test ARGS) or Twisted's trial
-      (ARGS) in this process and appends one line per test outcome to
+  realsuites.py record cpython|twisted|tornado OUT ARGS...
+      Runs CPython's regrtest (python3 -m test ARGS), Twisted's trial
+      (ARGS) or Tornado's runtests (ARGS) in this process and appends one
+      line per test outcome to
       OUT: "id<TAB>outcome".  The runners' own reports are not parsed:
       their result classes are patched to write these lines, which also
       catches what the verbose text and the JUnit XML of regrtest leave
       out (failed subtests, setUpClass errors).  This process is the one
       that runs with or without the library preloaded.
 
-  realsuites.py compare --lib SO --work DIR [--long] [--twisted] [--jobs N]
-                        [--only MODULE,...]
+  realsuites.py compare --lib SO --work DIR [--long] [--jobs N]
+                        [--suites cpython,twisted,tornado] [--only MODULE,...]
       Runs every selected test module once without and once with
       LD_PRELOAD=SO (and TCPSAFE_LOG=file), in the same clean environment,
       never one module both ways at the same time.  Then the tests whose
@@ -28,6 +29,8 @@ mode; see there for the command line.  Two roles:
           times or more (an intermittent difference, as a race would make).
       The rest is reported as flaky and not counted: the same test varies
       without the library too (a timing test on a loaded machine).
+      Differences listed in KNOWN are inherent and documented in
+      libtcpsafe(7): reported, not rerun, not counted.
       Prints both result sets, the difference and the library's log lines;
       exits 1 on a counted difference, 0 otherwise.
 
@@ -67,6 +70,12 @@ import time
 #    test_imaplib: 30 s spent mostly in timeouts.
 #  - asyncio: the submodules about sockets, subprocesses, signals and
 #    servers, not the whole package (the rest is pure Python logic).
+#  - Tornado: NO_NETWORK=1 skips its resolver tests that look up names on
+#    the internet.  In short mode its process_test leaves out the five
+#    tests of KNOWN (below), which then take 5 s each with tcpsafe.
+#  - PyPy (pypy3-lib-testsuite) is not used: Debian ships its test suite
+#    without _testcapimodule.c, so test_subprocess, test_signal and
+#    test_socket fail to import there.
 # ---------------------------------------------------------------------------
 REGR = ['-W', '-u', 'subprocess', '--fail-env-changed', '--timeout', '900']
 ASYNCIO = ['test_subprocess', 'test_events', 'test_sock_lowlevel', 'test_unix_events',
@@ -130,7 +139,47 @@ SUITES = [
     ('twisted', 'twisted.test.test_tcp', ALL, False, 1),
     ('twisted', 'twisted.test.test_loopback', ALL, False, 1),
     ('twisted', 'twisted.test.test_ssl', ALL, False, 2),
+    # Tornado: Subprocess (SIGCHLD handler, waitpid(pid, WNOHANG)),
+    # fork_processes (a parent that forks workers and waits with os.wait()),
+    # its IOStream, TCP and HTTP servers and clients.
+    ('tornado', 'tornado.test.process_test', ALL,
+     # short: without the KNOWN tests below (25 s of timeouts with tcpsafe)
+     ['tornado.test.process_test.ProcessTest',
+      'tornado.test.process_test.SubprocessTest.test_subprocess',
+      'tornado.test.process_test.SubprocessTest.test_close_stdin',
+      'tornado.test.process_test.SubprocessTest.test_stderr'], 30),
+    ('tornado', 'tornado.test.tcpserver_test', ALL, ALL, 2),
+    ('tornado', 'tornado.test.iostream_test', ALL, ALL, 5),
+    ('tornado', 'tornado.test.tcpclient_test', ALL, False, 1),
+    ('tornado', 'tornado.test.netutil_test', ALL, False, 1),
+    ('tornado', 'tornado.test.httpserver_test', ALL, False, 2),
+    ('tornado', 'tornado.test.simple_httpclient_test', ALL, False, 3),
+    ('tornado', 'tornado.test.ioloop_test', ALL, False, 1),
+    ('tornado', 'tornado.test.websocket_test', ALL, False, 1),
+    ('tornado', 'tornado.test.autoreload_test', ALL, False, 1),
+    # The documented way out of KNOWN below: the same module with SIGCHLD
+    # in the pass set must give exactly the results it gives without.
+    ('tornado', 'tornado.test.process_test+PASS=CHLD', ['tornado.test.process_test'],
+     ['tornado.test.process_test'], 2,
+     {'TCPSAFE_EINTR_PASS': 'ALRM,VTALRM,INT,TERM,QUIT,CHLD'}),
 ]
+
+# Differences that are inherent to tcpsafe and documented in
+# libtcpsafe(7), BUGS: reported, not counted.
+SIGCHLD_DEFERRED = (
+    "tornado's Subprocess.initialize() installs a Python SIGCHLD handler with "
+    "signal.signal() and no wakeup fd. CPython's C handler only sets a flag; the "
+    "Python handler runs when the interrupted epoll_wait() returns EINTR. Under the "
+    "default TCPSAFE_EINTR=retry, SIGCHLD is not in TCPSAFE_EINTR_PASS, so epoll_wait() "
+    "is made again and the exit callback waits for the loop's next wake-up: the test's "
+    "5 s timeout. With CHLD in the pass set (the +PASS=CHLD run) the results are the same.")
+KNOWN = {
+    ('tornado.test.process_test', 'tornado.test.process_test.SubprocessTest.' + t):
+        SIGCHLD_DEFERRED
+    for t in ('test_sigchild', 'test_sigchild_future', 'test_sigchild_signal',
+              'test_wait_for_exit_raise', 'test_wait_for_exit_raise_disabled')
+}
+
 
 RERUNS = 3          # extra runs of each differing test, each way
 EXTRA = 6           # and more for one that differs only now and then
@@ -177,9 +226,14 @@ def record(kind, out, args):
         from test.support import testresult
         cls = testresult.RegressionTestResult
         patch(cls, 'addSubTest', None, sub=True)
-    else:
+    elif kind == 'twisted':
         from twisted.trial import reporter
         cls = reporter.TestResult
+    else:
+        # plain unittest: every result class calls up to this one
+        import unittest
+        cls = unittest.TestResult
+        patch(cls, 'addSubTest', None, sub=True)
     for name, outcome in (('addSuccess', 'ok'), ('addFailure', 'FAIL'),
                           ('addError', 'ERROR'), ('addSkip', 'skipped'),
                           ('addExpectedFailure', 'xfail'),
@@ -190,18 +244,23 @@ def record(kind, out, args):
         sys.argv = [PY + ' -m test'] + args
         from test.libregrtest import main
         main()
-    else:
+    elif kind == 'twisted':
         sys.argv = ['trial'] + args
         from twisted.scripts.trial import run
         run()
+    else:
+        sys.argv = ['runtests'] + args
+        from tornado.test.runtests import main
+        main()
 
 
 # ---------------------------------------------------------------------------
 # Role 2: compare.
 # ---------------------------------------------------------------------------
 class Job:
-    def __init__(self, suite, module, args, mode, tag, timeout):
+    def __init__(self, suite, module, args, mode, tag, timeout, env=None):
         self.suite, self.module, self.args = suite, module, args
+        self.env = env or {}
         self.mode, self.tag, self.timeout = mode, tag, timeout
         self.rc = None
         self.results = {}
@@ -217,6 +276,8 @@ def clean_env(work, mode, logfile, lib):
         'TMPDIR': os.path.join(work, 'tmp'),
         # the suites live under /usr: leave the installed .pyc alone
         'PYTHONDONTWRITEBYTECODE': '1',
+        # Tornado: skip its tests that resolve names on the internet
+        'NO_NETWORK': '1',
     }
     if mode == 'with':
         env['LD_PRELOAD'] = lib
@@ -245,14 +306,18 @@ def run_job(job, work, lib, script):
     for f in (out, log):
         if os.path.exists(f):
             os.unlink(f)
-    kind = 'cpython' if job.suite == 'cpython' else 'twisted'
+    kind = job.suite
     if kind == 'cpython':
         argv = ([PY, script, 'record', kind, out] + REGR +
                 ['--tempdir', os.path.join(base, 'cwd')] + job.args + [job.module])
-    else:
+    elif kind == 'twisted':
         argv = ([PY, script, 'record', kind, out, '--temp-directory',
                  os.path.join(base, '_trial_temp'), '--reporter=text'] + job.args)
+    else:
+        argv = [PY, script, 'record', kind, out] + job.args
     env = clean_env(work, job.mode, log, lib)
+    if job.mode == 'with':
+        env.update(job.env)
     t0 = time.monotonic()
     with open(os.path.join(base, 'output.txt'), 'wb') as output:
         # own session, so that a timeout ends the whole group (by its id)
@@ -350,7 +415,7 @@ def compare(argv):
     ap.add_argument('--lib', required=True)
     ap.add_argument('--work', required=True)
     ap.add_argument('--long', action='store_true')
-    ap.add_argument('--twisted', action='store_true')
+    ap.add_argument('--suites', default='cpython,twisted,tornado')
     ap.add_argument('--jobs', type=int, default=0)
     ap.add_argument('--only', help='comma-separated modules of the selection')
     a = ap.parse_args(argv)
@@ -363,26 +428,26 @@ def compare(argv):
 
     # (suite, module, runner arguments), the long ones first
     mods = []
-    for suite, mod, long_args, short_args, est in sorted(SUITES, key=lambda e: -e[4]):
+    for suite, mod, long_args, short_args, est, *env in sorted(SUITES, key=lambda e: -e[4]):
         args = long_args if a.long else short_args
         if args is False:
             continue
-        if suite == 'twisted' and not a.twisted:
+        if suite not in a.suites.split(','):
             continue
         if a.only and mod not in a.only.split(','):
             continue
         if args is ALL:
             args = [] if suite == 'cpython' else [mod]
-        mods.append((suite, mod, args))
+        mods.append((suite, mod, args, env[0] if env else {}))
     # generous: the slowest module takes about 70 s on an idle machine
     timeout = 900 if a.long else 150
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     first = {}
     jobs = []
-    for suite, mod, extra in mods:
+    for suite, mod, extra, env in mods:
         for mode in ('without', 'with'):
-            j = Job(suite, mod, extra, mode, 'run', timeout)
+            j = Job(suite, mod, extra, mode, 'run', timeout, env)
             first[(mod, mode)] = j
             jobs.append(j)
     print('realsuites: %d modules (%s mode), each run without and with %s, %d at a time'
@@ -393,18 +458,21 @@ def compare(argv):
 
     # -- differences in the first runs ---------------------------------------
     diffs = {}          # mod -> set of test ids (or '<rc>')
-    for suite, mod, extra in mods:
+    known_hit = set()   # differences of KNOWN: not rerun, not counted
+    for suite, mod, extra, env in mods:
         w, t = first[(mod, 'without')], first[(mod, 'with')]
         ids = set(w.results) | set(t.results)
         d = {i for i in ids if w.results.get(i, 'missing') != t.results.get(i, 'missing')}
         # An exit status that only says "some test failed" follows from
         # the outcomes compared above; any other difference (a crash, a
         # timeout, regrtest's "environment changed") is one of its own.
-        fail_rc = {'0', '2'} if suite == 'cpython' else {'0', '1'}
+        fail_rc = {'0', '2'} if suite == 'cpython' else {'0', '1'}   # trial, unittest
         if w.rc != t.rc and not (d and {w.rc, t.rc} <= fail_rc):
             d.add('<rc>')
-        if d:
-            diffs[mod] = d
+        known = {i for i in d if (mod, i) in KNOWN}
+        known_hit.update((mod, i) for i in known)
+        if d - known:
+            diffs[mod] = d - known
 
     # -- reruns of what differed --------------------------------------------
     # seen[(mod, id)][mode]: the outcomes of every run, first run included
@@ -423,13 +491,16 @@ def compare(argv):
         """Run the tests in keys rounds more times each way."""
         jobs = []
         for mod in sorted({m for m, _ in keys}):
-            suite, _, extra = next(m for m in mods if m[1] == mod)
+            suite, _, extra, env = next(m for m in mods if m[1] == mod)
             ids = {i for m, i in keys if m == mod}
             tests = sorted(ids - {'<rc>'})
             pats = [match_pattern(i) for i in tests]
             whole = '<rc>' in ids or None in pats or len(tests) > 200
-            if suite == 'twisted':
-                args = [mod] if whole else tests
+            if suite != 'cpython':
+                names = [i.partition(' (')[0] for i in tests]
+                whole = whole or any(n.endswith('Class') or n.endswith('Module')
+                                     for n in names)
+                args = [mod] if whole else sorted(set(names))
             elif whole:
                 args = list(extra)
             else:
@@ -442,7 +513,8 @@ def compare(argv):
                 args += ['--matchfile', mf]
             for n in range(rounds):
                 for mode in ('without', 'with'):
-                    jobs.append(Job(suite, mod, args, mode, '%s%d' % (label, n + 1), timeout))
+                    jobs.append(Job(suite, mod, args, mode, '%s%d' % (label, n + 1),
+                                    timeout, env))
         print('realsuites: running %d test(s) that differ %d more times each way'
               % (len(keys), rounds), flush=True)
         run_all(jobs, a.work, a.lib, script, a.jobs)
@@ -491,7 +563,7 @@ def compare(argv):
     tot = {'without': {}, 'with': {}}
     ntests = {'without': 0, 'with': 0}
     secs = {'without': 0.0, 'with': 0.0}
-    for suite, mod, extra in mods:
+    for suite, mod, extra, env in mods:
         cells = []
         for mode in ('without', 'with'):
             j = first[(mod, mode)]
@@ -517,8 +589,22 @@ def compare(argv):
 
     print()
     print('== Difference ==')
-    if not seen:
+    if not seen and not known_hit:
         print('none: every test has the same outcome both ways, every module the same status')
+    reasons = []
+    for k in sorted(known_hit):
+        w, t = first[(k[0], 'without')], first[(k[0], 'with')]
+        if KNOWN[k] not in reasons:
+            reasons.append(KNOWN[k])
+        print('KNOWN [%d] (inherent, documented, not counted): %s %s: without %s, with %s'
+              % (reasons.index(KNOWN[k]) + 1, k[0], k[1], w.results.get(k[1], 'missing'),
+                 t.results.get(k[1], 'missing')))
+    for n, why in enumerate(reasons):
+        print('  [%d] %s' % (n + 1, why))
+    for k in sorted(KNOWN):
+        if (k[0], 'with') in first and k not in known_hit and k[1] in first[(k[0], 'with')].results:
+            print('note: known difference not seen this time (fixed? then drop it from KNOWN '
+                  'and libtcpsafe(7)): %s %s' % k)
     for k in sorted(seen):
         s = seen[k]
         if k in consistent:

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Transparency on real programs: the own test suites of Debian's CPython
-# (package libpython3.11-testsuite) and of Twisted (python3-twisted), run
-# once without and once with libtcpsafe.so preloaded, must give the same
-# outcome for every test.  Prints both result sets, the difference, and
-# the lines tcpsafe logged.  tests/realsuites.py does the work; its header
+# (package libpython3.11-testsuite), Twisted (python3-twisted) and Tornado
+# (python3-tornado), run once without and once with libtcpsafe.so
+# preloaded, must give the same outcome for every test.  Prints both
+# result sets, the difference, and the lines tcpsafe logged.
+# tests/realsuites.py does the work; its header
 # says how results are recorded and how flaky tests are told apart from
 # real differences, and its SUITES table what runs and what is left out.
 #
@@ -34,15 +35,22 @@ missing() {
 [ -x $py ] || missing "$py not installed (apt-get install python3)"
 $py -c 'import test.libregrtest, test.test_socket' 2>/dev/null ||
 	missing "CPython's test suite not installed (apt-get install libpython3.11-testsuite)"
-twisted=--twisted
-if ! $py -c 'import twisted.trial, twisted.internet.test.test_process' 2>/dev/null; then
-	[ -n "$long" ] && missing "Twisted not installed (apt-get install python3-twisted)"
-	echo "realsuites: Twisted not installed (apt-get install python3-twisted): its tests are left out"
-	twisted=
-fi
+# Twisted and Tornado: left out in short mode if missing, required in long
+suites=cpython
+for pkg in twisted:python3-twisted:twisted.trial,twisted.internet.test.test_process \
+	tornado:python3-tornado:tornado.test.runtests; do
+	name=${pkg%%:*} rest=${pkg#*:}
+	deb=${rest%%:*} modules=${rest#*:}
+	if $py -c "import $modules" 2>/dev/null; then
+		suites=$suites,$name
+	else
+		[ -n "$long" ] && missing "$name not installed (apt-get install $deb)"
+		echo "realsuites: $name not installed (apt-get install $deb): its tests are left out"
+	fi
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/realsuites.XXXXXX") || exit 99
-$py "$srcdir/tests/realsuites.py" compare --lib "$lib" --work "$work" $long $twisted
+$py "$srcdir/tests/realsuites.py" compare --lib "$lib" --work "$work" --suites $suites $long
 status=$?
 if [ $status -eq 0 ]; then
 	rm -rf "$work"
