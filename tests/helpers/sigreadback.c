@@ -1077,10 +1077,18 @@ static void children(void)
 
 	/* SIGPIPE at SIG_DFL still kills: a write into a pipe without reader,
 	 * raise(), and a raise after the one-shot reset */
-	if (pipe(p) == 0) {
+	int go[2];
+	if (pipe(p) == 0 && pipe(go) == 0) {
 		pid = fork();
 		if (pid == 0) {
+			char c;
 			close(p[0]);
+			close(go[1]);
+			/* EOF on go: the parent has closed its read end of p too,
+			 * so the pipe really has no reader (else the write races
+			 * the parent's close and may succeed) */
+			while (read(go[0], &c, 1) > 0)
+				;
 			signal(SIGPIPE, SIG_DFL);
 			ssize_t n = write(p[1], "x", 1);
 			out("child survived write: %d errno=%s\n", (int)n, errname(errno));
@@ -1088,6 +1096,8 @@ static void children(void)
 		}
 		close(p[0]);
 		close(p[1]);
+		close(go[0]);
+		close(go[1]);
 		show_status("child DFL write into broken pipe", pid);
 	}
 	pid = fork();
