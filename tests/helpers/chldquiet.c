@@ -56,12 +56,13 @@ static void *forker(void *arg)
 	return NULL;
 }
 
+/* Early is the failure looked for (an EINTR cut it short); late is load. */
 static void report(const char *what, long r, int err, double t0, double want)
 {
 	double el = now() - t0;
 	printf("%-14s r=%ld errno=%s time=%s\n", what, r, r < 0 ? strerror(err) : "-",
-	       el >= want - 0.005 && el < want + 0.5 ? "ok" : "WRONG");
-	if (!(el >= want - 0.005 && el < want + 0.5))
+	       el >= want - 0.005 && el < want + 5 ? "ok" : "WRONG");
+	if (!(el >= want - 0.005 && el < want + 5))
 		fprintf(stderr, "%s took %.3f s, wanted %.3f\n", what, el, want);
 }
 
