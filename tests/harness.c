@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <check.h>
 
 #include "harness.h"
@@ -33,24 +36,263 @@ void tmp_path(char *buf, size_t sz, const char *tag)
 	unlink(buf);
 }
 
-static void build_env(char **env, size_t max, int preload, const char *const extra[])
+/* ---- sanitized builds and valgrind ---------------------------------------
+ * A sanitized build (configure --enable-sanitizers) defines TS_ASAN_RUNTIME:
+ * ASan's runtime must be first in the initial library list of every process
+ * that loads the (sanitized) libtcpsafe.so, so it goes first in LD_PRELOAD,
+ * for children started WITHOUT tcpsafe too: the sanitized executables have
+ * it already, and it lets the launcher (which keeps an ASan entry first) and
+ * the shells and interpreters the tests start under tcpsafe load the library.
+ * Each report is written to a file in san_dir (log_path), never to the
+ * child's stderr, so a report fails the test even from a child that is
+ * expected to die of SIGPIPE or to exit non-zero, or that the test kills.
+ *
+ * TS_VALGRIND=1 (make check-valgrind): every child started WITH tcpsafe
+ * runs under valgrind's memcheck, its errors counted in an XML file per
+ * process in san_dir. */
+
+/* The exit status of a child halted by a sanitizer or valgrind error: one
+ * no test expects, so the test fails on it even before the report check. */
+#define SAN_EXITCODE 86
+#define VG_EXITCODE 85
+
+static char san_dir[128]; /* reports of this test program's children */
+
+static int sanitized(void)
+{
+#ifdef TS_ASAN_RUNTIME
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/* The valgrind to run, or NULL when TS_VALGRIND is unset/0. */
+static const char *valgrind_path(void)
+{
+	const char *v = getenv("TS_VALGRIND");
+	if (!v || !*v || !strcmp(v, "0"))
+		return NULL;
+	if (v[0] == '/')
+		return v;
+#ifdef TS_VALGRIND_PATH
+	return TS_VALGRIND_PATH;
+#else
+	return "/usr/bin/valgrind";
+#endif
+}
+
+double ts_time_scale(void)
+{
+	static double scale;
+	if (scale > 0)
+		return scale;
+	const char *e = getenv("TS_TIME_SCALE");
+	if (e && atof(e) > 0)
+		scale = atof(e);
+	else if (valgrind_path())
+		scale = 4; /* valgrind slows the program, not the clock */
+	else
+		scale = 1;
+	return scale;
+}
+
+int ts_ms(int ms) { return (int)(ms * ts_time_scale()); }
+
+static void san_dir_init(void)
+{
+	if (san_dir[0] || (!sanitized() && !valgrind_path()))
+		return;
+	if (sanitized() && valgrind_path()) {
+		fprintf(stderr, "TS_VALGRIND=1 needs a build without --enable-sanitizers\n");
+		exit(EXIT_FAILURE);
+	}
+	snprintf(san_dir, sizeof san_dir, "/tmp/tcpsafe-san-%d", (int)getpid());
+	if (mkdir(san_dir, 0700) < 0 && errno != EEXIST) {
+		perror(san_dir);
+		exit(EXIT_FAILURE);
+	}
+}
+
+/* Appends the first lines of the report in path (for valgrind's XML: its
+ * error kinds, descriptions and frames) to msg. */
+static void report_excerpt(const char *path, int xml, char *msg, size_t sz)
+{
+	static char buf[65536];
+	size_t n = strlen(msg);
+	slurp(path, buf, sizeof buf);
+	const char *line = buf;
+	while (*line && n + 1 < sz) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		int keep = 1;
+		if (xml) {
+			static const char *const tags[] = {"<kind>", "<text>", "<fn>", "<file>",
+			                                   "<line>", "<obj>"};
+			keep = 0;
+			for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+				const char *t = strstr(line, tags[i]);
+				if (t && t < line + len)
+					keep = 1;
+			}
+		}
+		if (keep)
+			n += (size_t)snprintf(msg + n, sz - n, "  %.*s\n", (int)len, line);
+		line += len + (nl ? 1 : 0);
+	}
+}
+
+/* Reports of processes started by test process `owner` (0: any).  A file
+ * with an error is described in msg and renamed *.seen so it is reported
+ * once; with cleanup, every file is removed.  Returns the count of errors. */
+static int scan_reports(pid_t owner, char *msg, size_t sz, int cleanup)
+{
+	int found = 0;
+	char prefix[32];
+	if (!san_dir[0])
+		return 0;
+	DIR *d = opendir(san_dir);
+	if (!d)
+		return 0;
+	snprintf(prefix, sizeof prefix, "%d.", (int)owner);
+	msg[0] = '\0';
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[512];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", san_dir, e->d_name);
+		int seen = strstr(e->d_name, ".seen") != NULL;
+		int ours = !owner || !strncmp(e->d_name, prefix, strlen(prefix));
+		int xml = strstr(e->d_name, ".vg.xml") != NULL;
+		int vglog = strstr(e->d_name, ".vg.log") != NULL;
+		if (ours && !seen && !vglog) {
+			static char head[65536];
+			slurp(path, head, sizeof head);
+			/* memcheck's XML lists each error in an <error>; ASan and
+			 * UBSan errors end with a SUMMARY line (the file may also
+			 * hold only a warning, e.g. LSan's in a forked child about
+			 * its parent's threads, which fails nothing) */
+			if (xml ? strstr(head, "<error>") != NULL
+			        : strstr(head, "ERROR: ") || strstr(head, "runtime error:") ||
+			              strstr(head, "SUMMARY: ")) {
+				size_t n = strlen(msg);
+				snprintf(msg + n, sz - n, "%s report %s:\n", xml ? "valgrind" : "sanitizer",
+				         path);
+				report_excerpt(path, xml, msg, sz);
+				found++;
+				if (!cleanup) {
+					char to[600];
+					snprintf(to, sizeof to, "%s.seen", path);
+					rename(path, to);
+				}
+			}
+		}
+		if (cleanup)
+			unlink(path);
+	}
+	closedir(d);
+	if (cleanup)
+		rmdir(san_dir);
+	return found;
+}
+
+/* Fails the running test if a process it started reported an error. */
+static void check_reports(void)
+{
+	static char msg[8192];
+	if (!san_dir[0])
+		return;
+	if (scan_reports(getpid(), msg, sizeof msg, 0))
+		ck_abort_msg("%s", msg);
+}
+
+static int is_asan_entry(const char *list)
+{
+	size_t first = strcspn(list, ": ");
+	const char *a = strstr(list, "asan");
+	return a && a < list + first;
+}
+
+/* Builds the child's environment for prog; returns whether it loads
+ * libtcpsafe.so. */
+static int build_env(char **env, size_t max, const char *prog, int preload,
+                     const char *const extra[])
 {
 	size_t n = 0;
-	static char pre[512];
-	for (char **e = environ; *e && n + 3 < max; e++) {
+	static char pre[1024], asan_opts[512], ubsan_opts[512];
+	const char *list = preload ? LIBPATH : "";
+	for (char **e = environ; *e && n + 6 < max; e++) {
 		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSAFE_", 8) ||
 		    !strncmp(*e, "LC_ALL=", 7))
+			continue;
+		if (sanitized() && (!strncmp(*e, "ASAN_OPTIONS=", 13) ||
+		                    !strncmp(*e, "UBSAN_OPTIONS=", 14) ||
+		                    !strncmp(*e, "LSAN_OPTIONS=", 13)))
 			continue;
 		env[n++] = *e;
 	}
 	env[n++] = "LC_ALL=C"; /* the tests read English error messages */
-	if (preload) {
-		snprintf(pre, sizeof pre, "LD_PRELOAD=%s", LIBPATH);
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (!strncmp(extra[i], "LD_PRELOAD=", 11))
+			list = extra[i] + 11; /* the test's own list replaces ours */
+#ifdef TS_ASAN_RUNTIME
+	if (!is_asan_entry(list))
+		snprintf(pre, sizeof pre, "LD_PRELOAD=%s%s%s", TS_ASAN_RUNTIME, *list ? ":" : "", list);
+	else
+		snprintf(pre, sizeof pre, "LD_PRELOAD=%s", list);
+	/* halt on the first error, with an exit status no test expects.  Leaks
+	 * are looked for when one of our programs exits (memory still
+	 * reachable, like a server's tables, is no leak); not in a shell or an
+	 * interpreter a test starts, whose exit-time leaks are not ours. */
+	int ours = !strncmp(prog, TS_BUILDDIR "/", strlen(TS_BUILDDIR "/"));
+	snprintf(asan_opts, sizeof asan_opts,
+	         "ASAN_OPTIONS=log_path=%s/%d:halt_on_error=1:abort_on_error=0:exitcode=%d:"
+	         "detect_leaks=%d:verify_asan_link_order=1",
+	         san_dir, (int)getpid(), SAN_EXITCODE, ours);
+	snprintf(ubsan_opts, sizeof ubsan_opts,
+	         "UBSAN_OPTIONS=log_path=%s/%d:halt_on_error=1:abort_on_error=0:exitcode=%d:"
+	         "print_stacktrace=1",
+	         san_dir, (int)getpid(), SAN_EXITCODE);
+	env[n++] = asan_opts;
+	env[n++] = ubsan_opts;
+#else
+	(void)asan_opts;
+	(void)ubsan_opts;
+	(void)prog;
+	(void)is_asan_entry;
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", list);
+#endif
+	if (pre[11])
 		env[n++] = pre;
-	}
 	for (size_t i = 0; extra && extra[i] && n + 1 < max; i++)
-		env[n++] = (char *)extra[i];
+		if (strncmp(extra[i], "LD_PRELOAD=", 11))
+			env[n++] = (char *)extra[i];
 	env[n] = NULL;
+	return strstr(list, LIBPATH) != NULL;
+}
+
+/* argv under valgrind's memcheck, in vargv (room for max entries). */
+static void valgrind_argv(char **vargv, size_t max, const char *vg, char *const argv[])
+{
+	static char xml[300], log[300], supp[300], code[64];
+	size_t n = 0;
+	snprintf(xml, sizeof xml, "--xml-file=%s/%d.%%p.vg.xml", san_dir, (int)getpid());
+	snprintf(log, sizeof log, "--log-file=%s/%d.%%p.vg.log", san_dir, (int)getpid());
+	snprintf(supp, sizeof supp, "--suppressions=%s/tests/valgrind.supp", TS_SRCDIR);
+	snprintf(code, sizeof code, "--error-exitcode=%d", VG_EXITCODE);
+	const char *opts[] = {vg, "--tool=memcheck", "--quiet", code, "--xml=yes", xml, log, supp,
+	                      /* only memory the program can no longer reach is a leak */
+	                      "--leak-check=full", "--show-leak-kinds=definite",
+	                      "--errors-for-leak-kinds=definite",
+	                      /* forked children write their own files (%p) */
+	                      "--child-silent-after-fork=no", "--trace-children=no",
+	                      "--vgdb=no", "--fair-sched=yes"};
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && n + 1 < max; i++)
+		vargv[n++] = (char *)opts[i];
+	for (size_t i = 0; argv[i] && n + 1 < max; i++)
+		vargv[n++] = argv[i];
+	vargv[n] = NULL;
 }
 
 /* Every child started and not yet reaped, so a failed assertion still
@@ -91,13 +333,18 @@ void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char 
 {
 	int pfd[2];
 	char *env[512];
+	char *vargv[128];
+	const char *vg = valgrind_path();
 
 	memset(p, 0, sizeof *p);
 	if (fd2 < 0)
 		tmp_path(p->err, sizeof p->err, "stderr");
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		abort();
-	build_env(env, 512, preload, extra);
+	san_dir_init();
+	int with = build_env(env, 512, argv[0], preload, extra);
+	if (with && vg)
+		valgrind_argv(vargv, 128, vg, argv);
 	fflush(NULL);
 	p->pid = fork();
 	if (p->pid < 0)
@@ -117,7 +364,10 @@ void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char 
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(argv[0], argv, env);
+		if (with && vg)
+			execve(vargv[0], vargv, env);
+		else
+			execve(argv[0], argv, env);
 		_exit(126);
 	}
 	close(pfd[1]);
@@ -132,7 +382,7 @@ void proc_start(struct proc *p, int preload, char *const argv[], const char *con
 
 int proc_read_line(struct proc *p, const char *prefix, char *line, size_t sz, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = now_ms() + ts_ms(timeout_ms);
 	size_t n = 0;
 	while (now_ms() < end) {
 		struct pollfd pf = {p->out, POLLIN, 0};
@@ -165,7 +415,7 @@ int proc_port(struct proc *p)
 
 int proc_wait(struct proc *p, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = now_ms() + ts_ms(timeout_ms);
 	if (p->done)
 		return 0;
 	for (;;) {
@@ -185,6 +435,7 @@ int proc_wait(struct proc *p, int timeout_ms)
 		close(p->out);
 		p->out = -1;
 	}
+	check_reports();
 	return 0;
 }
 
@@ -200,6 +451,7 @@ void proc_kill(struct proc *p)
 		close(p->out);
 		p->out = -1;
 	}
+	check_reports();
 }
 
 int run(int preload, char *const argv[], const char *const extra[], char *out, size_t outsz,
@@ -207,7 +459,7 @@ int run(int preload, char *const argv[], const char *const extra[], char *out, s
 {
 	struct proc p;
 	size_t n = 0;
-	long end = now_ms() + timeout_ms;
+	long end = now_ms() + ts_ms(timeout_ms);
 	proc_start(&p, preload, argv, extra);
 	for (;;) {
 		struct pollfd pf = {p.out, POLLIN, 0};
@@ -223,7 +475,7 @@ int run(int preload, char *const argv[], const char *const extra[], char *out, s
 	}
 	if (out && outsz)
 		out[n] = '\0';
-	long left = end - now_ms();
+	long left = (long)((end - now_ms()) / ts_time_scale()); /* proc_wait scales it back */
 	if (proc_wait(&p, left > 0 ? (int)left : 1) < 0) {
 		unlink(p.err);
 		return -1;
@@ -324,9 +576,17 @@ void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms)
 
 int run_suite(Suite *s)
 {
+	static char msg[65536];
+	san_dir_init(); /* before the tests fork: one directory for them all */
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* reports no test saw: processes that outlived the test that started them */
+	int late = scan_reports(0, msg, sizeof msg, 1);
+	if (late) {
+		fprintf(stderr, "%d sanitizer/valgrind report(s) after the tests:\n%s", late, msg);
+		failed++;
+	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
