@@ -655,6 +655,27 @@ START_TEST(calls_before_our_constructor)
 }
 END_TEST
 
+/* A call that comes before libc's own initialisation (an executable's
+ * preinit_array, as ASan's runtime does) must not make tcpsafe read an empty
+ * environment: the configuration given still applies. */
+START_TEST(config_applies_when_called_before_libc_init)
+{
+	char out[256];
+	char *argv[] = {HELPER("preinit"), NULL};
+	const char *extra[] = {"TCPSAFE_LOG_LEVEL=bogus", NULL};
+	struct proc p;
+	proc_start(&p, WITH, argv, extra);
+	ck_assert_int_eq(proc_read_line(&p, "preinit: ", out, sizeof out, 5000), 0);
+	ck_assert_str_eq(out, "preinit: sigaction=0");
+	assert_exit(&p, 0);
+	slurp(p.err, errbuf, BIG);
+	ck_assert_msg(count_lines_with(errbuf, "event=config var=TCPSAFE_LOG_LEVEL ") == 1 &&
+	                  count_lines_with(errbuf, "prog=preinit ") == 1,
+	              "want one warning from prog=preinit: %s", errbuf);
+	unlink(p.err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("integration");
@@ -673,7 +694,8 @@ static Suite *suite(void)
 		         log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
-		                  signal_readback_identical, calls_before_our_constructor, NULL}},
+		                  signal_readback_identical, calls_before_our_constructor,
+		                  config_applies_when_called_before_libc_init, NULL}},
 		{"launcher", {launcher_basics, launcher_prepends_and_sets_variables,
 		              launcher_runs_the_demo_server, NULL}},
 	};
