@@ -197,14 +197,32 @@ static int scan_reports(pid_t owner, char *msg, size_t sz, int cleanup)
 	return found;
 }
 
-/* Fails the running test if a process it started reported an error. */
-static void check_reports(void)
+/* Check carries a failure message of a few kB at most: the whole report
+ * goes to our stderr (the test's .log), its start to the message. */
+static void fail_with(const char *msg)
 {
-	static char msg[8192];
+	fprintf(stderr, "%s", msg);
+	ck_abort_msg("%.1500s", msg);
+}
+
+/* Fails the running test if a process it started reported an error: in
+ * san_dir, or on the stderr of p (a file) and of p's own children. */
+static void check_reports(const struct proc *p)
+{
+	static char msg[16384], err[65536];
 	if (!san_dir[0])
 		return;
 	if (scan_reports(getpid(), msg, sizeof msg, 0))
-		ck_abort_msg("%s", msg);
+		fail_with(msg);
+	/* GCC's UBSan runtime is a library of its own that does not follow
+	 * log_path when ASan's is loaded too: its reports reach stderr */
+	if (sanitized() && p->err[0] && slurp(p->err, err, sizeof err) &&
+	    (strstr(err, "runtime error:") || strstr(err, "ERROR: AddressSanitizer") ||
+	     strstr(err, "ERROR: LeakSanitizer"))) {
+		snprintf(msg, sizeof msg, "sanitizer report on the stderr of %d:\n", (int)p->pid);
+		report_excerpt(p->err, 0, msg, sizeof msg);
+		fail_with(msg);
+	}
 }
 
 static int is_asan_entry(const char *list)
@@ -250,6 +268,9 @@ static int build_env(char **env, size_t max, const char *prog, int preload,
 	         "ASAN_OPTIONS=log_path=%s/%d:halt_on_error=1:abort_on_error=0:exitcode=%d:"
 	         "detect_leaks=%d:verify_asan_link_order=1",
 	         san_dir, (int)getpid(), SAN_EXITCODE, ours);
+	/* UBSan's runtime hands its log_path to ASan's (it calls the exported
+	 * __sanitizer_set_report_path, which ASan's defines first): the same
+	 * value, or ASan would report to stderr; UBSan itself reports there */
 	snprintf(ubsan_opts, sizeof ubsan_opts,
 	         "UBSAN_OPTIONS=log_path=%s/%d:halt_on_error=1:abort_on_error=0:exitcode=%d:"
 	         "print_stacktrace=1",
@@ -435,7 +456,7 @@ int proc_wait(struct proc *p, int timeout_ms)
 		close(p->out);
 		p->out = -1;
 	}
-	check_reports();
+	check_reports(p);
 	return 0;
 }
 
@@ -451,7 +472,7 @@ void proc_kill(struct proc *p)
 		close(p->out);
 		p->out = -1;
 	}
-	check_reports();
+	check_reports(p);
 }
 
 int run(int preload, char *const argv[], const char *const extra[], char *out, size_t outsz,
