@@ -48,8 +48,8 @@ void tmp_path(char *buf, size_t sz, const char *tag)
  * expected to die of SIGPIPE or to exit non-zero, or that the test kills.
  *
  * TS_VALGRIND=1 (make check-valgrind): every child started WITH tcpsafe
- * runs under valgrind's memcheck, its errors counted in an XML file per
- * process in san_dir. */
+ * runs under valgrind's memcheck, which writes its errors to a file per
+ * process (forked children too) in san_dir. */
 
 /* The exit status of a child halted by a sanitizer or valgrind error: one
  * no test expects, so the test fails on it even before the report check. */
@@ -57,6 +57,7 @@ void tmp_path(char *buf, size_t sz, const char *tag)
 #define VG_EXITCODE 85
 
 static char san_dir[128]; /* reports of this test program's children */
+static void valgrind_init(const char *vg);
 
 static int sanitized(void)
 {
@@ -107,6 +108,8 @@ static void san_dir_init(void)
 		fprintf(stderr, "TS_VALGRIND=1 needs a build without --enable-sanitizers\n");
 		exit(EXIT_FAILURE);
 	}
+	if (valgrind_path())
+		valgrind_init(valgrind_path());
 	snprintf(san_dir, sizeof san_dir, "/tmp/tcpsafe-san-%d", (int)getpid());
 	if (mkdir(san_dir, 0700) < 0 && errno != EEXIST) {
 		perror(san_dir);
@@ -114,9 +117,8 @@ static void san_dir_init(void)
 	}
 }
 
-/* Appends the first lines of the report in path (for valgrind's XML: its
- * error kinds, descriptions and frames) to msg. */
-static void report_excerpt(const char *path, int xml, char *msg, size_t sz)
+/* Appends the report in path, each line indented, to msg. */
+static void report_excerpt(const char *path, char *msg, size_t sz)
 {
 	static char buf[65536];
 	size_t n = strlen(msg);
@@ -125,19 +127,7 @@ static void report_excerpt(const char *path, int xml, char *msg, size_t sz)
 	while (*line && n + 1 < sz) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		int keep = 1;
-		if (xml) {
-			static const char *const tags[] = {"<kind>", "<text>", "<fn>", "<file>",
-			                                   "<line>", "<obj>"};
-			keep = 0;
-			for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
-				const char *t = strstr(line, tags[i]);
-				if (t && t < line + len)
-					keep = 1;
-			}
-		}
-		if (keep)
-			n += (size_t)snprintf(msg + n, sz - n, "  %.*s\n", (int)len, line);
+		n += (size_t)snprintf(msg + n, sz - n, "  %.*s\n", (int)len, line);
 		line += len + (nl ? 1 : 0);
 	}
 }
@@ -164,22 +154,22 @@ static int scan_reports(pid_t owner, char *msg, size_t sz, int cleanup)
 		snprintf(path, sizeof path, "%s/%s", san_dir, e->d_name);
 		int seen = strstr(e->d_name, ".seen") != NULL;
 		int ours = !owner || !strncmp(e->d_name, prefix, strlen(prefix));
-		int xml = strstr(e->d_name, ".vg.xml") != NULL;
-		int vglog = strstr(e->d_name, ".vg.log") != NULL;
-		if (ours && !seen && !vglog) {
+		int vg = strstr(e->d_name, ".vg") != NULL;
+		if (ours && !seen) {
 			static char head[65536];
 			slurp(path, head, sizeof head);
-			/* memcheck's XML lists each error in an <error>; ASan and
-			 * UBSan errors end with a SUMMARY line (the file may also
-			 * hold only a warning, e.g. LSan's in a forked child about
-			 * its parent's threads, which fails nothing) */
-			if (xml ? strstr(head, "<error>") != NULL
-			        : strstr(head, "ERROR: ") || strstr(head, "runtime error:") ||
-			              strstr(head, "SUMMARY: ")) {
+			/* memcheck (--quiet) writes only its errors: a clean process
+			 * leaves an empty file.  ASan and UBSan errors say ERROR or
+			 * end with a SUMMARY line; a file may also hold only a
+			 * warning (LSan's, in a forked child, about its parent's
+			 * threads), which fails nothing. */
+			if (vg ? head[0] != '\0'
+			       : strstr(head, "ERROR: ") || strstr(head, "runtime error:") ||
+			             strstr(head, "SUMMARY: ")) {
 				size_t n = strlen(msg);
-				snprintf(msg + n, sz - n, "%s report %s:\n", xml ? "valgrind" : "sanitizer",
+				snprintf(msg + n, sz - n, "%s report %s:\n", vg ? "valgrind" : "sanitizer",
 				         path);
-				report_excerpt(path, xml, msg, sz);
+				report_excerpt(path, msg, sz);
 				found++;
 				if (!cleanup) {
 					char to[600];
@@ -220,7 +210,7 @@ static void check_reports(const struct proc *p)
 	    (strstr(err, "runtime error:") || strstr(err, "ERROR: AddressSanitizer") ||
 	     strstr(err, "ERROR: LeakSanitizer"))) {
 		snprintf(msg, sizeof msg, "sanitizer report on the stderr of %d:\n", (int)p->pid);
-		report_excerpt(p->err, 0, msg, sizeof msg);
+		report_excerpt(p->err, msg, sizeof msg);
 		fail_with(msg);
 	}
 }
@@ -240,7 +230,7 @@ static int build_env(char **env, size_t max, const char *prog, int preload,
 	size_t n = 0;
 	static char pre[1024], asan_opts[512], ubsan_opts[512];
 	const char *list = preload ? LIBPATH : "";
-	for (char **e = environ; *e && n + 6 < max; e++) {
+	for (char **e = environ; *e && n + 8 < max; e++) {
 		if (!strncmp(*e, "LD_PRELOAD=", 11) || !strncmp(*e, "TCPSAFE_", 8) ||
 		    !strncmp(*e, "LC_ALL=", 7))
 			continue;
@@ -286,26 +276,75 @@ static int build_env(char **env, size_t max, const char *prog, int preload,
 #endif
 	if (pre[11])
 		env[n++] = pre;
-	for (size_t i = 0; extra && extra[i] && n + 1 < max; i++)
+	for (size_t i = 0; extra && extra[i] && n + 3 < max; i++)
 		if (strncmp(extra[i], "LD_PRELOAD=", 11))
 			env[n++] = (char *)extra[i];
 	env[n] = NULL;
 	return strstr(list, LIBPATH) != NULL;
 }
 
-/* argv under valgrind's memcheck, in vargv (room for max entries). */
-static void valgrind_argv(char **vargv, size_t max, const char *vg, char *const argv[])
+/* memcheck itself, started the way valgrind's launcher starts it: the
+ * launcher is a dynamic executable (and Debian's `valgrind` a shell script
+ * before it), so with LD_PRELOAD in its environment it would load tcpsafe
+ * natively and log in the test's output.  The tool is static: only the
+ * program under it gets LD_PRELOAD (valgrind's preloads put first). */
+static char vg_tool[400], vg_lib_env[420], vg_launcher_env[420];
+/* run_both compares outputs: both runs under memcheck, whose own signal
+ * (SIGRTMAX) and flags show in what a program reads back */
+static int vg_both;
+
+static void valgrind_init(const char *vg)
 {
-	static char xml[300], log[300], supp[300], code[64];
+	char launcher[300], prefix[256], lib[300];
+	const char *l = getenv("VALGRIND_LIB");
+	snprintf(launcher, sizeof launcher, "%s.bin", vg); /* Debian's real launcher */
+	if (access(launcher, X_OK) != 0)
+		snprintf(launcher, sizeof launcher, "%s", vg);
+	if (l && *l) {
+		snprintf(lib, sizeof lib, "%s", l);
+	} else { /* PREFIX/bin/valgrind: the tools are in PREFIX/libexec/valgrind */
+		char real[256];
+		if (!realpath(vg, real))
+			snprintf(real, sizeof real, "%s", vg);
+		snprintf(prefix, sizeof prefix, "%s", real);
+		for (int up = 0; up < 2; up++) {
+			char *slash = strrchr(prefix, '/');
+			if (slash)
+				*slash = '\0';
+		}
+		snprintf(lib, sizeof lib, "%s/libexec/valgrind", prefix);
+	}
+	snprintf(vg_tool, sizeof vg_tool, "%s/memcheck-amd64-linux", lib);
+	if (access(vg_tool, X_OK) != 0) {
+		fprintf(stderr, "TS_VALGRIND: no %s (set VALGRIND_LIB to valgrind's libexec dir)\n",
+		        vg_tool);
+		exit(EXIT_FAILURE);
+	}
+	snprintf(vg_lib_env, sizeof vg_lib_env, "VALGRIND_LIB=%s", lib);
+	snprintf(vg_launcher_env, sizeof vg_launcher_env, "VALGRIND_LAUNCHER=%s", launcher);
+}
+
+/* argv under valgrind's memcheck, in vargv (room for max entries), and the
+ * two variables the tool needs added to env (room for them). */
+static void valgrind_argv(char **vargv, size_t max, char **env, char *const argv[])
+{
+	static char log[300], supp[300], code[64];
 	size_t n = 0;
-	snprintf(xml, sizeof xml, "--xml-file=%s/%d.%%p.vg.xml", san_dir, (int)getpid());
+	while (env[n])
+		n++;
+	env[n++] = vg_lib_env;
+	env[n++] = vg_launcher_env;
+	env[n] = NULL;
+	n = 0;
 	snprintf(log, sizeof log, "--log-file=%s/%d.%%p.vg.log", san_dir, (int)getpid());
 	snprintf(supp, sizeof supp, "--suppressions=%s/tests/valgrind.supp", TS_SRCDIR);
 	snprintf(code, sizeof code, "--error-exitcode=%d", VG_EXITCODE);
-	const char *opts[] = {vg, "--tool=memcheck", "--quiet", code, "--xml=yes", xml, log, supp,
-	                      /* only memory the program can no longer reach is a leak */
-	                      "--leak-check=full", "--show-leak-kinds=definite",
-	                      "--errors-for-leak-kinds=definite",
+	/* leaks as for ASan: in our programs only, and only memory the program
+	 * can no longer reach */
+	int ours = !strncmp(argv[0], TS_BUILDDIR "/", strlen(TS_BUILDDIR "/"));
+	const char *opts[] = {vg_tool, "--tool=memcheck", "--quiet", code, log, supp,
+	                      ours ? "--leak-check=full" : "--leak-check=no",
+	                      "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
 	                      /* forked children write their own files (%p) */
 	                      "--child-silent-after-fork=no", "--trace-children=no",
 	                      "--vgdb=no", "--fair-sched=yes"};
@@ -364,8 +403,9 @@ void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char 
 		abort();
 	san_dir_init();
 	int with = build_env(env, 512, argv[0], preload, extra);
-	if (with && vg)
-		valgrind_argv(vargv, 128, vg, argv);
+	int under_vg = vg && (with || vg_both);
+	if (under_vg)
+		valgrind_argv(vargv, 128, env, argv);
 	fflush(NULL);
 	p->pid = fork();
 	if (p->pid < 0)
@@ -385,7 +425,7 @@ void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char 
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (with && vg)
+		if (under_vg)
 			execve(vargv[0], vargv, env);
 		else
 			execve(argv[0], argv, env);
@@ -587,7 +627,9 @@ const char *first_difference(const char *a, const char *b, const char **in_b)
 
 void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms)
 {
+	vg_both = 1;
 	int s1 = run(WITHOUT, argv, NULL, a, sz, timeout_ms);
+	vg_both = 0;
 	ck_assert_msg(WIFEXITED(s1) && WEXITSTATUS(s1) == 0, "%s without tcpsafe: status 0x%x\n%.500s",
 	              argv[0], s1, a);
 	int s2 = run(WITH, argv, NULL, b, sz, timeout_ms);

@@ -57,7 +57,8 @@ void tmp_path(char *buf, size_t sz, const char *tag);
  * of a (its counterpart in b through *in_b). */
 const char *first_difference(const char *a, const char *b, const char **in_b);
 /* Runs argv without, then with tcpsafe; each must exit 0 (asserted).
- * Their stdout in a and b (sz bytes each). */
+ * Their stdout in a and b (sz bytes each).  Under TS_VALGRIND=1 both run in
+ * memcheck, so only tcpsafe differs. */
 void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms);
 /* Timing under valgrind: deadlines given to proc_read_line, proc_wait and
  * run are multiplied by ts_time_scale() (TS_TIME_SCALE, else 4 under
