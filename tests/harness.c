@@ -43,9 +43,11 @@ void tmp_path(char *buf, size_t sz, const char *tag)
  * for children started WITHOUT tcpsafe too: the sanitized executables have
  * it already, and it lets the launcher (which keeps an ASan entry first) and
  * the shells and interpreters the tests start under tcpsafe load the library.
- * Each report is written to a file in san_dir (log_path), never to the
- * child's stderr, so a report fails the test even from a child that is
- * expected to die of SIGPIPE or to exit non-zero, or that the test kills.
+ * ASan and LSan write each report to a file in san_dir (log_path), UBSan
+ * to the child's stderr; the harness looks at both after reaping each child,
+ * so a report fails the test even from a child that is expected to die of
+ * SIGPIPE or to exit non-zero, from its forked workers, or from a server the
+ * test kills.
  *
  * TS_VALGRIND=1 (make check-valgrind): every child started WITH tcpsafe
  * runs under valgrind's memcheck, which writes its errors to a file per
