@@ -28,9 +28,18 @@ static _Atomic int state; /* 0 not started, 1 running, 2 done */
 
 static const char *env(const char *name) { return secure_getenv(name); }
 
-void ts_init(void)
+extern char **environ;
+
+/* Before libc has initialised itself (a call from an executable's
+ * preinit_array, as AddressSanitizer's runtime makes when it installs its
+ * handlers) environ is still NULL: getenv would find none of TCPSAFE_*, nor
+ * is the program's name known.  Such a call passes through uninitialised;
+ * a later one, at the latest our constructor, does the work. */
+static void init(int early_ok)
 {
 	int expect = 0;
+	if (!environ && early_ok)
+		return;
 	if (!atomic_compare_exchange_strong(&state, &expect, 1))
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
@@ -49,7 +58,9 @@ void ts_init(void)
 	atomic_store(&state, 2);
 }
 
-__attribute__((constructor)) static void tcpsafe_load(void) { ts_init(); }
+void ts_init(void) { init(1); }
+
+__attribute__((constructor)) static void tcpsafe_load(void) { init(0); }
 
 /* Lines held back by the rate limit are still accounted for at exit. */
 __attribute__((destructor)) static void tcpsafe_unload(void)

@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	char *preload = prepend(lib, getenv("LD_PRELOAD"));
 	if (!preload || set("LD_PRELOAD", preload) < 0)
 		return 127;
+	free(preload); /* setenv copied it; a failed exec returns from main */
 
 	execvp(argv[optind], argv + optind);
 	int e = errno;

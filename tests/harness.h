@@ -28,7 +28,10 @@ enum { WITHOUT = 0, WITH = 1 };
 
 /* Start argv with a clean environment (no LD_PRELOAD, no TCPSAFE_*), plus
  * LD_PRELOAD=libtcpsafe.so if preload, plus the NULL-terminated extra
- * "NAME=value" list.  stdout is a pipe, stderr a temp file. */
+ * "NAME=value" list (an LD_PRELOAD there replaces the harness's own).  In a
+ * sanitized build ASan's runtime goes first in LD_PRELOAD; under
+ * TS_VALGRIND=1 a child whose LD_PRELOAD has libtcpsafe.so runs under
+ * memcheck.  stdout is a pipe, stderr a temp file. */
 void proc_start(struct proc *p, int preload, char *const argv[], const char *const extra[]);
 /* Like proc_start with stderr on the given fd (e.g. a socket). */
 void proc_start_fd2(struct proc *p, int preload, char *const argv[], const char *const extra[],
@@ -54,9 +57,17 @@ void tmp_path(char *buf, size_t sz, const char *tag);
  * of a (its counterpart in b through *in_b). */
 const char *first_difference(const char *a, const char *b, const char **in_b);
 /* Runs argv without, then with tcpsafe; each must exit 0 (asserted).
- * Their stdout in a and b (sz bytes each). */
+ * Their stdout in a and b (sz bytes each).  Under TS_VALGRIND=1 both run in
+ * memcheck, so only tcpsafe differs. */
 void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms);
-/* Runs every test of s, returns main()'s exit status. */
+/* Timing under valgrind: deadlines given to proc_read_line, proc_wait and
+ * run are multiplied by ts_time_scale() (TS_TIME_SCALE, else 4 under
+ * TS_VALGRIND=1, else 1); tests scale their upper bounds with ts_ms(). */
+double ts_time_scale(void);
+int ts_ms(int ms);
+/* Runs every test of s, returns main()'s exit status.  In a sanitized build
+ * or under TS_VALGRIND=1, a sanitizer or memcheck report from any process a
+ * test started fails that test (or, found only at the end, the program). */
 struct Suite;
 int run_suite(struct Suite *s);
 

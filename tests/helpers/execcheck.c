@@ -38,9 +38,16 @@ int main(int argc, char **argv)
 	                                       : old.sa_handler == SIG_IGN ? "IGN" : "handler");
 	fflush(stdout);
 	unsetenv("LD_PRELOAD"); /* look at what exec itself hands over */
+	/* our own path: under valgrind, /proc/self/exe is the tool, while
+	 * readlink of it gives the program's path */
+	char self[4096];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len <= 0)
+		return 2;
+	self[len] = '\0';
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl("/proc/self/exe", argv[0], "--child", (char *)NULL);
+		execl(self, argv[0], "--child", (char *)NULL);
 		_exit(127);
 	}
 	int st;
