@@ -78,7 +78,9 @@ struct reaper {
 	_Atomic long timer_at;   /* ms the timer fires at; past = not armed */
 	int timer_ok;
 	int timer_id;
-	_Atomic uint32_t cursor; /* scan_slice position */
+	_Atomic uint32_t cursor; /* scan position */
+	_Atomic long interval;   /* ms between sweeps: SWEEP_MS, longer while scans find little */
+	_Atomic int burst;       /* the last sweep scanned and found many: scan straight away */
 	int starting_failed;
 };
 static struct reaper boot = {.lock = TS_LOCK_INIT, .head = -1, .tail = -1, .free_ = -1};
@@ -223,7 +225,8 @@ int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out)
 
 /* ---- reaping ---------------------------------------------------------------- */
 
-#define SWEEP_MS 10 /* at most one child-list walk per this, under churn */
+#define SWEEP_MS 10  /* at most one child-list walk per this, under churn */
+#define SWEEP_MAX 40 /* ... or this, while scans find few zombies for their cost */
 
 static long now_ms(void)
 {
@@ -327,6 +330,8 @@ static void note_early(pid_t pid)
 		atomic_store(&R.recheck, 1);
 }
 
+#define PEEKS 8
+
 /* Check our own children one by one (a wait by pid is O(1) in the
  * kernel), SCAN_BUDGET per call, resuming where the last call stopped.
  * 1 if cut short. */
@@ -335,22 +340,32 @@ static int scan(int masked)
 {
 	uint64_t *m = atomic_load(&R.tracked);
 	uint32_t cur = atomic_load(&R.cursor);
-	int checked = 0;
+	int checked = 0, reaped = 0, more = 0;
 	for (uint32_t n = 0; n < MAP_WORDS; n++) {
 		uint32_t w = (cur + n) % MAP_WORDS;
 		uint64_t bits = __atomic_load_n(&m[w], __ATOMIC_RELAXED);
 		while (bits) {
 			int b = __builtin_ctzll(bits);
 			bits &= bits - 1;
-			reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
+			reaped += reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
 			checked++;
 		}
 		if (checked >= SCAN_BUDGET && n + 1 < MAP_WORDS) {
 			atomic_store(&R.cursor, (w + 1) % MAP_WORDS);
-			return !atomic_load(&R.anywaiters);
+			more = !atomic_load(&R.anywaiters);
+			break;
 		}
 	}
-	return 0;
+	/* A scan costs a call per live child: in a long burst of exits, space
+	 * the scans out while each finds few zombies for what it checks. */
+	long iv = atomic_load(&R.interval);
+	if (reaped * 8 < checked)
+		iv = iv * 2 > SWEEP_MAX ? SWEEP_MAX : iv * 2;
+	else
+		iv = SWEEP_MS;
+	atomic_store(&R.interval, iv);
+	atomic_store(&R.burst, reaped >= PEEKS);
+	return more;
 }
 
 /* Reap every tracked zombie.  A peek (waitid(P_ALL, WNOWAIT)) finds the
@@ -360,16 +375,17 @@ static int scan(int masked)
  * popen/system child not collected yet) hides the rest, check our own
  * children by pid instead.  *first gets the first zombie seen (before it
  * is reaped), if any.  1 if work may remain. */
-#define PEEKS 8
 static int sweep(int masked, siginfo_t *first)
 {
 	atomic_store(&R.last_sweep, now_ms());
-	for (int n = 0; n < PEEKS; n++) {
+	for (int n = 0; n < PEEKS && !atomic_load(&R.burst); n++) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
-		    si.si_pid <= 0)
+		    si.si_pid <= 0) {
+			atomic_store(&R.interval, SWEEP_MS);
 			return 0;
+		}
 		if (first && !first->si_pid)
 			*first = si;
 		if (!bit_get(&R.tracked, si.si_pid)) {
@@ -410,12 +426,12 @@ static void sweep_or_arm(int masked)
 	long now = now_ms(), last = atomic_load(&R.last_sweep);
 	if (!R.timer_ok) {
 		sweep(masked, NULL);
-	} else if (now - last >= SWEEP_MS &&
+	} else if (now - last >= atomic_load(&R.interval) &&
 	           atomic_compare_exchange_strong(&R.last_sweep, &last, now)) {
 		if (sweep(masked, NULL))
 			sweep_at(now, now + SWEEP_MS);
 	} else {
-		sweep_at(now, last + SWEEP_MS);
+		sweep_at(now, last + atomic_load(&R.interval));
 	}
 }
 
@@ -567,6 +583,7 @@ static int start_reaping(void)
 	nr->timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
 	nr->timer_id = id;
 	atomic_store(&nr->last_sweep, now_ms());
+	atomic_store(&nr->interval, SWEEP_MS);
 	atomic_store(&nr->active, 1);
 	__atomic_store_n(&Rp, nr, __ATOMIC_RELEASE);
 	ts_signals_sync(SIGCHLD);
