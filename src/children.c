@@ -15,7 +15,7 @@
  *   its whole child list for a peek, and under churn that would make each
  *   exit cost O(live children).  A sweep that is not due yet is left to a
  *   one-shot timer (a POSIX timer signalling SIGCHLD, no thread), so a
- *   coalesced zombie waits at most SWEEP_MS.  With a program handler, the
+ *   coalesced zombie waits at most SWEEP_MS (SWEEP_MAX in a long burst).  With a program handler, the
  *   program's own SIGCHLDs drive the sweeps instead, one per signal: such a
  *   handler walks the child list with its own waits anyway.
  * - A program thread blocked waiting for any child gets the next death from
