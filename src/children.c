@@ -78,14 +78,15 @@ struct reaper {
 	_Atomic long timer_at;   /* ms the timer fires at; past = not armed */
 	int timer_ok;
 	int timer_id;
-	_Atomic uint32_t cursor; /* scan position */
+	_Atomic uint32_t cursor; /* scan position (a word of tracked) */
+	_Atomic uint64_t summary[MAP_WORDS / 64]; /* bit per word of tracked that may be non-zero */
 	_Atomic long interval;   /* ms between sweeps: SWEEP_MS, longer while scans find little */
 	_Atomic int burst;       /* the last sweep scanned and found many: scan straight away */
 	int starting_failed;
 };
 static struct reaper boot = {.lock = TS_LOCK_INIT, .head = -1, .tail = -1, .free_ = -1};
-static struct reaper *Rp = &boot;
-#define R (*__atomic_load_n(&Rp, __ATOMIC_ACQUIRE))
+#define Rp (ts_proc.reaper) /* &boot until the first fork */
+#define R (*(struct reaper *)(atomic_load_explicit(&Rp, memory_order_acquire) ?: &boot))
 
 int ts_reap_active(void) { return atomic_load_explicit(&R.active, memory_order_acquire); }
 
@@ -339,19 +340,32 @@ static void note_early(pid_t pid)
 static int scan(int masked)
 {
 	uint64_t *m = atomic_load(&R.tracked);
-	uint32_t cur = atomic_load(&R.cursor);
+	uint32_t nsum = MAP_WORDS / 64, cur = atomic_load(&R.cursor) / 64;
 	int checked = 0, reaped = 0, more = 0;
-	for (uint32_t n = 0; n < MAP_WORDS; n++) {
-		uint32_t w = (cur + n) % MAP_WORDS;
-		uint64_t bits = __atomic_load_n(&m[w], __ATOMIC_RELAXED);
-		while (bits) {
-			int b = __builtin_ctzll(bits);
-			bits &= bits - 1;
-			reaped += reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
-			checked++;
+	/* the summary says which words of the 4M-pid map to look at */
+	for (uint32_t k = 0; k < nsum; k++) {
+		uint32_t sw = (cur + k) % nsum;
+		uint64_t sbits = atomic_load(&R.summary[sw]);
+		while (sbits) {
+			int sb = __builtin_ctzll(sbits);
+			sbits &= sbits - 1;
+			uint32_t w = sw * 64 + (uint32_t)sb;
+			uint64_t bits = __atomic_load_n(&m[w], __ATOMIC_RELAXED);
+			if (!bits) { /* empty now; a fork may be filling it again */
+				atomic_fetch_and(&R.summary[sw], ~(1ULL << sb));
+				if (__atomic_load_n(&m[w], __ATOMIC_SEQ_CST))
+					atomic_fetch_or(&R.summary[sw], 1ULL << sb);
+				continue;
+			}
+			while (bits) {
+				int b = __builtin_ctzll(bits);
+				bits &= bits - 1;
+				reaped += reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
+				checked++;
+			}
 		}
-		if (checked >= SCAN_BUDGET && n + 1 < MAP_WORDS) {
-			atomic_store(&R.cursor, (w + 1) % MAP_WORDS);
+		if (checked >= SCAN_BUDGET && k + 1 < nsum) {
+			atomic_store(&R.cursor, ((sw + 1) % nsum) * 64);
 			more = !atomic_load(&R.anywaiters);
 			break;
 		}
@@ -439,7 +453,7 @@ static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED |
 
 static int own_timer(const siginfo_t *si)
 {
-	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&Rp;
+	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&boot;
 }
 
 /* Every SIGCHLD.  program: what the program set (ts_sigchld_program());
@@ -529,12 +543,17 @@ void ts_children_autoreap(void)
  * exists, so its death is never missed).  0 if reaping is on. */
 static int start_reaping(void)
 {
-	static struct ts_lock start_lock = TS_LOCK_INIT;
-	sigset_t old;
-	int rc = 0;
+	sigset_t old, all;
+	int rc = 0, idle = 0;
 	if (ts_reap_active())
 		return 0;
-	ts_lock(&start_lock, &old);
+	/* a lock a forked child can see and clear (fork_child) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (!atomic_compare_exchange_weak(&ts_proc.reap_starting, &idle, 1)) {
+		idle = 0;
+		sched_yield();
+	}
 	if (ts_reap_active() || boot.starting_failed) {
 		rc = ts_reap_active() ? 0 : -1;
 		goto out;
@@ -578,46 +597,40 @@ static int start_reaping(void)
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGCHLD;
-	sev.sigev_value.sival_ptr = &Rp;
+	sev.sigev_value.sival_ptr = &boot;
 	int id;
 	nr->timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
 	nr->timer_id = id;
 	atomic_store(&nr->last_sweep, now_ms());
 	atomic_store(&nr->interval, SWEEP_MS);
 	atomic_store(&nr->active, 1);
-	__atomic_store_n(&Rp, nr, __ATOMIC_RELEASE);
+	atomic_store_explicit(&Rp, nr, memory_order_release);
 	ts_signals_sync(SIGCHLD);
 out:
-	ts_unlock(&start_lock, &old);
+	atomic_store(&ts_proc.reap_starting, 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 
 /* ---- fork, and what the child inherits ------------------------------------- */
 
-static sigset_t fork_mask;
-static struct ts_lock *fork_locked;
-static void fork_prepare(void)
-{
-	struct ts_lock *l = &R.lock;
-	ts_lock(l, &fork_mask);
-	fork_locked = l;
-}
-static void fork_parent(void) { ts_unlock(fork_locked, &fork_mask); }
-
 /* The child has none of the parent's children, nor their tables (not even
  * mapped), no timer (POSIX timers are not inherited), and gets SIGCHLD
- * back as the program set it. */
+ * back as the program set it.  No lock is taken around fork(): the child
+ * never uses the parent's cache.  Nothing is written unless it must be. */
 static void fork_child(void)
 {
-	int was_active = Rp != &boot;
-	__atomic_store_n(&Rp, &boot, __ATOMIC_RELEASE);
-	boot.starting_failed = 0;
-	ts_unlock(&boot.lock, &fork_mask); /* the one locked, or an unlocked one */
-	if (was_active)
+	if (atomic_load(&Rp)) {
+		atomic_store(&Rp, NULL);
 		ts_signals_sync(SIGCHLD);
+	}
+	if (boot.starting_failed)
+		boot.starting_failed = 0;
+	if (atomic_load(&ts_proc.reap_starting)) /* another thread was starting */
+		atomic_store(&ts_proc.reap_starting, 0);
 }
 
-void ts_children_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+void ts_children_init(void) { pthread_atfork(NULL, NULL, fork_child); }
 
 /* At exit: the overflow total not reported yet. */
 void ts_children_flush(void)
@@ -638,8 +651,11 @@ void ts_children_flush(void)
  * (blocked in every thread?), sweep too, so zombies stay bounded. */
 static pid_t forked(pid_t p, int track)
 {
-	if (p > 0 && track)
+	if (p > 0 && track) {
 		bit_set(&R.tracked, p, 1);
+		if ((unsigned)p < PID_LIMIT)
+			atomic_fetch_or(&R.summary[(unsigned)p / 4096], 1ULL << ((unsigned)p / 64 % 64));
+	}
 	if (p != 0) {
 		atomic_fetch_sub(&R.forking, 1);
 		long now = now_ms();

@@ -19,10 +19,11 @@ int ts_active;
  * does must not be written into the parent's tables.  fork() runs atfork
  * handlers, vfork() does not, so a pid that differs from this one means
  * a vfork child. */
-static pid_t owner_pid;
-static void owner_after_fork(void) { owner_pid = getpid(); }
+struct ts_proc ts_proc __attribute__((aligned(64))) = {.sig_lock = TS_LOCK_INIT};
 
-int ts_in_vfork_child(void) { return owner_pid && getpid() != owner_pid; }
+static void owner_after_fork(void) { ts_proc.owner_pid = getpid(); }
+
+int ts_in_vfork_child(void) { return ts_proc.owner_pid && getpid() != ts_proc.owner_pid; }
 
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
 
@@ -43,7 +44,7 @@ static void init(int early_ok)
 	if (!atomic_compare_exchange_strong(&state, &expect, 1))
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
-	owner_pid = getpid();
+	ts_proc.owner_pid = getpid();
 	pthread_atfork(NULL, NULL, owner_after_fork);
 	ts_config_load_rt(&ts_cfg, env, SIGRTMIN, SIGRTMAX);
 	if (!ts_cfg.disable) {

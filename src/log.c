@@ -238,7 +238,8 @@ static int admit(void)
  * parent reports them; counted again here they would be reported twice. */
 static void forget_parents_drops(void)
 {
-	atomic_store(&rl_suppressed, 0);
+	if (atomic_load(&rl_suppressed)) /* no write, no copy-on-write, if none */
+		atomic_store(&rl_suppressed, 0);
 }
 
 void ts_log_flush_suppressed(void)

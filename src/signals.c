@@ -41,10 +41,8 @@ static struct slot slots[NSIG];
 /* sa_flags bits the kernel keeps (Linux >= 5.11 drops unknown ones); learnt
  * once, so the program's view of a SIG_DFL we replaced matches. */
 static int kernel_keeps = ~0;
-static struct ts_lock table_lock = TS_LOCK_INIT;
-
-static void lock(sigset_t *old) { ts_lock(&table_lock, old); }
-static void unlock(const sigset_t *old) { ts_unlock(&table_lock, old); }
+static void lock(sigset_t *old) { ts_lock(&ts_proc.sig_lock, old); }
+static void unlock(const sigset_t *old) { ts_unlock(&ts_proc.sig_lock, old); }
 
 /* fork() while another thread holds the lock would leave the child's table
  * locked forever: take it around fork. */

@@ -102,6 +102,16 @@ extern struct ts_real ts_real TS_HIDDEN;
 void ts_bind_all(void) TS_HIDDEN;
 
 /* ---- init.c: configuration state, read once ---------------------------- */
+/* What a forked child writes (and the parent around fork()), in one cache
+ * line: each page written after fork() costs a copy-on-write fault, in a
+ * fork server's every child. */
+struct ts_proc {
+	pid_t owner_pid;            /* the process our tables belong to */
+	void *_Atomic reaper;       /* children.c's state */
+	struct ts_lock sig_lock;    /* signals.c's table lock */
+	_Atomic int reap_starting;  /* children.c: first fork in progress */
+};
+extern struct ts_proc ts_proc TS_HIDDEN;
 extern struct ts_config ts_cfg TS_HIDDEN;
 extern int ts_active TS_HIDDEN; /* 0 until init done, or when disabled */
 void ts_init(void) TS_HIDDEN;   /* idempotent, async-signal-safe after first run */
