@@ -244,7 +244,8 @@ static void forget_parents_drops(void)
 
 void ts_log_flush_suppressed(void)
 {
-	unsigned long n = atomic_exchange(&rl_suppressed, 0);
+	/* at every exit, in every forked child: no write unless needed */
+	unsigned long n = atomic_load(&rl_suppressed) ? atomic_exchange(&rl_suppressed, 0) : 0;
 	if (n)
 		emit_suppressed(n);
 }
