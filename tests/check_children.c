@@ -175,14 +175,26 @@ static void chldquiet_both_ways(const char *mode)
 	char *argv[] = {HELPER("chldquiet"), NULL};
 	char env[64];
 	snprintf(env, sizeof env, "TCPSAFE_EINTR=%s", mode);
-	const char *extra[] = {env, NULL};
-	int st = run(WITHOUT, argv, NULL, a, BIG, 30000);
+	const char *vg = getenv("TS_VALGRIND");
+	/* memcheck (valgrind 3.19) warns on epoll_pwait2, a system call it does not know */
+	const char *nopw = vg && !strcmp(vg, "1") ? "CHLDQUIET_NO_PWAIT2=1" : NULL;
+	const char *extra[] = {env, nopw, NULL};
+	const char *extra0[] = {nopw, NULL};
+	int st = run(WITHOUT, argv, extra0, a, BIG, 30000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "without: status %#x", st);
 	st = run(WITH, argv, extra, b, BIG, 30000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "with: status %#x", st);
 	ck_assert_msg(strstr(a, "by pid: every status") && strstr(a, "wait(): every status once"),
 	              "%s", a);
 	ck_assert_msg(!strstr(a, "WRONG"), "%s", a);
+	if (nopw) { /* under memcheck: its own checks; the timing-bound comparison is make check's */
+		ck_assert_msg(strstr(b, "by pid: every status") && strstr(b, "wait(): every status once") &&
+		                  !strstr(b, "WRONG") && !strstr(b, "Interrupted"),
+		              "with tcpsafe under memcheck:\n%s", b);
+		free(a);
+		free(b);
+		return;
+	}
 	const char *y, *x = first_difference(a, b, &y);
 	if (x)
 		ck_abort_msg("TCPSAFE_EINTR=%s: differs at:\nwithout: %.300s\nwith:    %.300s", mode, x, y);

@@ -87,7 +87,12 @@ int main(void)
 	int ep = epoll_create1(0);
 	struct epoll_event ev;
 	t0 = now(); r = epoll_wait(ep, &ev, 1, 300); report("epoll_wait", r, errno, t0, 0.3);
-	t0 = now(); r = epoll_pwait2(ep, &ev, 1, &ts, NULL); report("epoll_pwait2", r, errno, t0, 0.3);
+	/* valgrind 3.19 does not know epoll_pwait2 (syscall 441) */
+	if (getenv("CHLDQUIET_NO_PWAIT2"))
+		printf("epoll_pwait2   not run\n");
+	else {
+		t0 = now(); r = epoll_pwait2(ep, &ev, 1, &ts, NULL); report("epoll_pwait2", r, errno, t0, 0.3);
+	}
 	sigset_t s2;
 	sigemptyset(&s2);
 	sigaddset(&s2, SIGUSR2);
@@ -129,7 +134,7 @@ int main(void)
 	for (int i = 0; i < n; i++)
 		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != i % 251)
 			bad++;
-	printf("by pid: %s (%s children)\n", bad ? "WRONG" : "every status", n > 100 ? "> 100" : "few");
+	printf("by pid: %s (%s children)\n", bad ? "WRONG" : "every status", n > 20 ? "> 20" : "few");
 	if (waitpid(-1, &st, WNOHANG) != -1 || errno != ECHILD)
 		printf("a child is left over\n");
 
