@@ -137,7 +137,10 @@ static TS_COLD int accept_retry(enum ts_call call, int fd, struct sockaddr *sa, 
 		(salen) = &own_len_;                                            \
 	}
 
-TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
+/* Not instrumented by ASan (sanitized builds): pthread_cancel unwinds
+ * through these frames without ASan unpoisoning the lent buffer, and
+ * reports the next use of that stack as an overflow. */
+TS_EXPORT TS_UNWOUND int accept(int fd, struct sockaddr *sa, socklen_t *salen)
 {
 	LEND_ADDRESS(sa, salen)
 	socklen_t cap = (sa && salen) ? *salen : 0;
@@ -147,7 +150,7 @@ TS_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *salen)
 	return accepted(nfd, sa, salen, cap);
 }
 
-TS_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
+TS_EXPORT TS_UNWOUND int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 {
 	LEND_ADDRESS(sa, salen)
 	socklen_t cap = (sa && salen) ? *salen : 0;

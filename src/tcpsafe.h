@@ -35,6 +35,8 @@
 #define TS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TS_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
+/* a frame cancellation may unwind through: no ASan redzones in it */
+#define TS_UNWOUND __attribute__((no_sanitize_address))
 
 /* ---- lock.c ------------------------------------------------------------ */
 struct ts_lock {
