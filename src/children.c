@@ -240,18 +240,16 @@ static long now_ms(void)
  * it only spins; elsewhere the lock blocks signals itself. */
 static void cache_lock(int masked, sigset_t *old)
 {
-	if (masked) {
-		while (atomic_flag_test_and_set_explicit(&R.lock.flag, memory_order_acquire))
-			__builtin_ia32_pause();
-	} else {
+	if (masked)
+		ts_spin_lock(&R.lock);
+	else
 		ts_lock(&R.lock, old);
-	}
 }
 
 static void cache_unlock(int masked, const sigset_t *old)
 {
 	if (masked)
-		atomic_flag_clear_explicit(&R.lock.flag, memory_order_release);
+		ts_spin_unlock(&R.lock);
 	else
 		ts_unlock(&R.lock, old);
 }
@@ -507,8 +505,7 @@ void ts_sigchld_own(int sig, siginfo_t *si, void *uc)
 void ts_reap_anywait_begin(void)
 {
 	atomic_fetch_add(&R.anywaiters, 1);
-	for (int spins = 0; atomic_load(&R.reaping) && spins < 100000; spins++)
-		sched_yield();
+	ts_reap_settle();
 }
 
 void ts_reap_anywait_end(void)

@@ -9,17 +9,26 @@
 
 #include "tcpsafe.h"
 
+/* For a caller whose signals are all blocked already (a handler installed
+ * with a full mask): the spin alone. */
+void ts_spin_lock(struct ts_lock *l)
+{
+	while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+void ts_spin_unlock(struct ts_lock *l) { atomic_flag_clear_explicit(&l->flag, memory_order_release); }
+
 void ts_lock(struct ts_lock *l, sigset_t *old)
 {
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, old);
-	while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
-		__builtin_ia32_pause();
+	ts_spin_lock(l);
 }
 
 void ts_unlock(struct ts_lock *l, const sigset_t *old)
 {
-	atomic_flag_clear_explicit(&l->flag, memory_order_release);
+	ts_spin_unlock(l);
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }

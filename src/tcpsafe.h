@@ -45,6 +45,8 @@ struct ts_lock {
 #define TS_LOCK_INIT {ATOMIC_FLAG_INIT}
 void ts_lock(struct ts_lock *l, sigset_t *old) TS_HIDDEN;
 void ts_unlock(struct ts_lock *l, const sigset_t *old) TS_HIDDEN;
+void ts_spin_lock(struct ts_lock *l) TS_HIDDEN;   /* signals already all blocked */
+void ts_spin_unlock(struct ts_lock *l) TS_HIDDEN;
 
 /* ---- bind.c: typed pointers to the real functions ---------------------- */
 struct ts_real {
