@@ -464,17 +464,18 @@ int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t 
 	int saved = errno;
 	peeked->si_pid = 0;
 	if (!ts_reap_active() || program == TS_CHLD_AUTOREAP) {
-		errno = saved;
+		TS_ERRNO_RESTORE(saved);
 		return 1;
 	}
-	ts_tsig.own_runs++;
+	if (ts_tsig.in_pause) /* only pause()/sigsuspend() ask (no TLS write otherwise) */
+		ts_tsig.own_runs++;
 	atomic_store(&R.last_signal, now_ms());
 	if (own_timer(si)) { /* a sweep that was not due before */
 		long now = now_ms();
 		memset(peeked, 0, sizeof *peeked);
 		if (sweep(masked, peeked))
 			sweep_at(now, now + SWEEP_MS);
-		errno = saved;
+		TS_ERRNO_RESTORE(saved);
 		/* a death that came while this was pending merged into it */
 		return peeked->si_pid > 0;
 	}
@@ -488,7 +489,7 @@ int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t 
 		sweep_or_arm(masked);
 	else
 		sweep(masked, NULL);
-	errno = saved;
+	TS_ERRNO_RESTORE(saved);
 	return 1;
 }
 
@@ -619,7 +620,7 @@ static void fork_child(void)
 {
 	if (atomic_load(&Rp)) {
 		atomic_store(&Rp, NULL);
-		ts_signals_sync(SIGCHLD);
+		ts_signals_sync_child(SIGCHLD);
 	}
 	if (boot.starting_failed)
 		boot.starting_failed = 0;
@@ -680,7 +681,7 @@ TS_EXPORT pid_t fork(void)
 		saved = errno;
 	if (track)
 		p = forked(p, track);
-	errno = saved;
+	TS_ERRNO_RESTORE(saved);
 	return p;
 }
 

@@ -2,11 +2,12 @@
  * succeed: after an RST the socket is in TCP_CLOSE and getpeername() fails
  * with ENOTCONN, so the address must be kept from when it was known.
  *
- * Two levels: a static table of chunk pointers (untouched, it costs only
- * virtual memory) and chunks of 1024 entries mapped on first use with
- * mmap, which unlike malloc is async-signal-safe.  fds never accepted or
- * connected cost nothing; 16M fds are covered.  Each entry is a tiny
- * seqlock so a reader in a signal handler never sees a torn address. */
+ * The first 1024 fds (where a fork server's connections live) have a
+ * static table in the data segment, which costs no mapping of its own.
+ * Beyond, chunks of 65536 entries are mapped on first use with mmap (unlike
+ * malloc, async-signal-safe; only the pages touched cost memory).  fds never
+ * accepted or connected cost nothing; 16M fds are covered.  Each entry is a
+ * tiny seqlock so a reader in a signal handler never sees a torn address. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -17,9 +18,10 @@
 
 #include "tcpsafe.h"
 
-#define CHUNK_SHIFT 10
+#define LOW 1024u
+#define CHUNK_SHIFT 16
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
-#define NCHUNKS (1u << 14)
+#define NCHUNKS 256u
 
 struct entry {
 	_Atomic uint32_t seq;     /* odd while being written */
@@ -28,10 +30,14 @@ struct entry {
 	struct ts_addr a;         /* family 0 = nothing known */
 };
 
-static _Atomic(struct entry *) chunks[NCHUNKS];
+static struct entry low[LOW] TS_FILE_DATA;
+/* chunks[0] serves fds LOW..65535 (its first LOW entries stay unused) */
+static _Atomic(struct entry *) chunks[NCHUNKS] TS_FILE_DATA;
 
 static struct entry *slot(int fd, int create)
 {
+	if (TS_LIKELY((unsigned)fd < LOW))
+		return &low[fd];
 	if (fd < 0 || (unsigned)fd >= CHUNK_SIZE * NCHUNKS)
 		return NULL;
 	unsigned ci = (unsigned)fd >> CHUNK_SHIFT;
@@ -41,7 +47,7 @@ static struct entry *slot(int fd, int create)
 			return NULL;
 		int saved = errno;
 		void *m = mmap(NULL, CHUNK_SIZE * sizeof(struct entry), PROT_READ | PROT_WRITE,
-		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		errno = saved;
 		if (m == MAP_FAILED)
 			return NULL;
@@ -118,7 +124,7 @@ void ts_fd_forget_range(unsigned int lo, unsigned int hi)
 {
 	/* Only chunks that exist can hold anything: skip the rest quickly. */
 	for (unsigned long fd = lo; fd <= hi && fd < (unsigned long)CHUNK_SIZE * NCHUNKS;) {
-		if (!atomic_load_explicit(&chunks[fd >> CHUNK_SHIFT], memory_order_acquire)) {
+		if (fd >= LOW && !atomic_load_explicit(&chunks[fd >> CHUNK_SHIFT], memory_order_acquire)) {
 			fd = ((fd >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
 			continue;
 		}

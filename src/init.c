@@ -7,11 +7,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tcpsafe.h"
 
-struct ts_config ts_cfg;
+struct ts_config ts_cfg TS_FILE_DATA;
 int ts_active;
 
 /* The process our tables belong to.  A vfork() child shares our memory
@@ -21,7 +22,14 @@ int ts_active;
  * a vfork child. */
 struct ts_proc ts_proc __attribute__((aligned(64))) = {.sig_lock = TS_LOCK_INIT};
 
-static void owner_after_fork(void) { ts_proc.owner_pid = getpid(); }
+static void owner_after_fork(void)
+{
+#ifdef TS_HAVE_RAW_SYSCALL
+	ts_proc.owner_pid = (pid_t)ts_syscall4(SYS_getpid, 0, 0, 0, 0);
+#else
+	ts_proc.owner_pid = getpid();
+#endif
+}
 
 int ts_in_vfork_child(void) { return ts_proc.owner_pid && getpid() != ts_proc.owner_pid; }
 

@@ -6,6 +6,9 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#if HAVE_DECL___LIBC_SINGLE_THREADED
+#include <sys/single_threaded.h>
+#endif
 
 #include "tcpsafe.h"
 
@@ -13,11 +16,13 @@
  * with a full mask): the spin alone. */
 void ts_spin_lock(struct ts_lock *l)
 {
-	while (atomic_flag_test_and_set_explicit(&l->flag, memory_order_acquire))
+	while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
 		__builtin_ia32_pause();
 }
 
-void ts_spin_unlock(struct ts_lock *l) { atomic_flag_clear_explicit(&l->flag, memory_order_release); }
+void ts_spin_unlock(struct ts_lock *l) { atomic_store_explicit(&l->held, 0, memory_order_release); }
+
+int ts_lock_held(struct ts_lock *l) { return atomic_load_explicit(&l->held, memory_order_relaxed); }
 
 void ts_lock(struct ts_lock *l, sigset_t *old)
 {
@@ -31,4 +36,14 @@ void ts_unlock(struct ts_lock *l, const sigset_t *old)
 {
 	ts_spin_unlock(l);
 	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* glibc (2.32+) says whether a second thread was ever started. */
+int ts_single_threaded(void)
+{
+#if HAVE_DECL___LIBC_SINGLE_THREADED
+	return __libc_single_threaded;
+#else
+	return 0;
+#endif
 }

@@ -402,7 +402,7 @@ static void put_signal(struct ts_buf *b, int sig)
 		ts_put_str(b, "any");
 }
 
-void ts_log_signal_debug(int sig, const char *action)
+static TS_COLD void signal_debug_line(int sig, const char *action)
 {
 	struct line l;
 	if (!line_begin(&l, TS_L_DEBUG, "signal"))
@@ -411,6 +411,15 @@ void ts_log_signal_debug(int sig, const char *action)
 	ts_put_str(&l.b, " action=");
 	ts_put_str(&l.b, action);
 	line_close(&l);
+}
+
+/* Debug lines are off by default: the check comes before the line
+ * buffer's frame, which the stack-clash probes would touch (a page
+ * fault after every fork in the reaping signal handler). */
+void ts_log_signal_debug(int sig, const char *action)
+{
+	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
+		signal_debug_line(sig, action);
 }
 
 void ts_log_config_warning(const char *var, const char *value, const char *accepted,
@@ -440,7 +449,7 @@ void ts_log_config_warning(const char *var, const char *value, const char *accep
 }
 
 /* debug: a call tcpsafe retried, and why */
-void ts_log_retry(enum ts_call call, int fd, int err)
+static TS_COLD void retry_line(enum ts_call call, int fd, int err)
 {
 	struct line l;
 	if (!line_begin(&l, TS_L_DEBUG, "retry"))
@@ -450,8 +459,14 @@ void ts_log_retry(enum ts_call call, int fd, int err)
 	line_close(&l);
 }
 
+void ts_log_retry(enum ts_call call, int fd, int err)
+{
+	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
+		retry_line(call, fd, err);
+}
+
 /* debug: EINTR handed to the program because of this signal's handler */
-void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
+static TS_COLD void eintr_passed_line(enum ts_call call, int fd, int sig)
 {
 	struct line l;
 	if (!line_begin(&l, TS_L_DEBUG, "eintr"))
@@ -460,6 +475,12 @@ void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
 	ts_put_str(&l.b, " action=pass");
 	put_signal(&l.b, sig);
 	line_close(&l);
+}
+
+void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
+{
+	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
+		eintr_passed_line(call, fd, sig);
 }
 
 /* warn: accept() out of descriptors or memory, waiting before a retry */
@@ -476,7 +497,7 @@ void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms)
 }
 
 /* debug: a child the program forked, reaped by tcpsafe into its cache */
-void ts_log_reap(const struct ts_status *st)
+static TS_COLD void reap_line(const struct ts_status *st)
 {
 	struct line l;
 	if (!line_begin(&l, TS_L_DEBUG, "reap"))
@@ -497,6 +518,12 @@ void ts_log_reap(const struct ts_status *st)
 			ts_put_str(&l.b, " core=1");
 	}
 	line_close(&l);
+}
+
+void ts_log_reap(const struct ts_status *st)
+{
+	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
+		reap_line(st);
 }
 
 /* warn: the status cache was full; the oldest statuses were dropped */

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "tcpsafe.h"
 
@@ -32,12 +33,13 @@ struct want {
 };
 
 struct slot {
-	_Atomic int known; /* 0 until read from the kernel or set by the program */
-	_Atomic int cur;   /* which of w[] is live */
+	_Atomic int known;     /* 0 until read from the kernel or set by the program */
+	_Atomic int cur;       /* which of w[] is live */
+	_Atomic unsigned gen;  /* publications so far */
 	struct want w[2];
 };
 
-static struct slot slots[NSIG];
+static struct slot slots[NSIG] TS_FILE_DATA;
 /* sa_flags bits the kernel keeps (Linux >= 5.11 drops unknown ones); learnt
  * once, so the program's view of a SIG_DFL we replaced matches. */
 static int kernel_keeps = ~0;
@@ -45,10 +47,22 @@ static void lock(sigset_t *old) { ts_lock(&ts_proc.sig_lock, old); }
 static void unlock(const sigset_t *old) { ts_unlock(&ts_proc.sig_lock, old); }
 
 /* fork() while another thread holds the lock would leave the child's table
- * locked forever: take it around fork. */
-static sigset_t fork_mask;
-static void fork_prepare(void) { lock(&fork_mask); }
-static void fork_release(void) { unlock(&fork_mask); }
+ * locked forever: take it around fork.  A single-threaded process has no
+ * other thread, and a handler never interrupts a holder (it blocks every
+ * signal), so there the lock is never held at fork(): skipping it spares a
+ * fork server two system calls and a copy-on-write fault per fork.  The
+ * release handlers unlock only what the prepare handler took. */
+static sigset_t fork_mask TS_FILE_DATA;
+static void fork_prepare(void)
+{
+	if (!ts_single_threaded())
+		lock(&fork_mask);
+}
+static void fork_release(void)
+{
+	if (ts_lock_held(&ts_proc.sig_lock))
+		unlock(&fork_mask);
+}
 
 /* The handler tcpsafe keeps installed while the program wants SIG_DFL:
  * SIGPIPE's (sigpipe.c), and SIGCHLD's once children are reaped
@@ -72,6 +86,7 @@ static void publish(struct slot *s, const struct want *w)
 	int next = !atomic_load_explicit(&s->cur, memory_order_relaxed);
 	s->w[next] = *w;
 	atomic_store_explicit(&s->cur, next, memory_order_release);
+	atomic_fetch_add_explicit(&s->gen, 1, memory_order_release);
 }
 
 static void want_from_kernel(struct want *w, const struct sigaction *k)
@@ -376,6 +391,52 @@ void ts_signals_sync(int sig)
 		}
 	}
 	unlock(&old);
+}
+
+/* rt_sigaction straight from here, as glibc's sigaction() would make it
+ * (its restorer is the one the kernel reported for this signal before).
+ * -1 where that is not possible: the caller goes through libc. */
+#define KERNEL_SA_RESTORER 0x04000000 /* x86-64 <asm/signal.h>; glibc hides it */
+static int raw_sigaction(int sig, const struct sigaction *k, void (*restorer)(void))
+{
+#if defined(TS_HAVE_RAW_SYSCALL)
+	struct {
+		void *handler;
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} kk;
+	int caught = k->sa_handler != SIG_DFL && k->sa_handler != SIG_IGN;
+	if (caught && !restorer)
+		return -1;
+	kk.handler = (void *)k->sa_sigaction;
+	kk.flags = (unsigned long)k->sa_flags | (restorer ? KERNEL_SA_RESTORER : 0);
+	kk.restorer = restorer;
+	memcpy(&kk.mask, &k->sa_mask, sizeof kk.mask);
+	return ts_syscall4(SYS_rt_sigaction, sig, (long)&kk, 0, sizeof kk.mask) == 0 ? 0 : -1;
+#else
+	(void)sig, (void)k, (void)restorer;
+	return -1;
+#endif
+}
+
+/* The same in a forked child, right after fork(): one system call, no
+ * lock or mask.  Only one thread exists; a handler that changes sig in
+ * between publishes a new generation, and then the locked path redoes it. */
+void ts_signals_sync_child(int sig)
+{
+	struct slot *s = &slots[sig];
+	unsigned g = atomic_load_explicit(&s->gen, memory_order_acquire);
+	if (atomic_load_explicit(&s->known, memory_order_acquire) && kernel_keeps != ~0) {
+		struct sigaction k;
+		const struct want *w = live(s);
+		kernel_action(sig, w, &k);
+		if (raw_sigaction(sig, &k, w->restorer) < 0)
+			ts_real.sigaction(sig, &k, NULL);
+		if (atomic_load_explicit(&s->gen, memory_order_acquire) == g)
+			return;
+	}
+	ts_signals_sync(sig);
 }
 
 /* What the program set for SIGCHLD, as children.c needs it. */

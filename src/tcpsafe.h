@@ -10,6 +10,7 @@
 
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -35,18 +36,50 @@
 #define TS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TS_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
+/* Zero-initialised data placed in the file-backed data segment instead of
+ * .bss: a .bss larger than the tail of the last data page becomes an extra
+ * anonymous mapping, and every mapping costs each fork() and exit of the
+ * program about a microsecond. */
+#define TS_FILE_DATA __attribute__((section(".data.tcpsafe")))
+/* Restore errno only if it changed: a write to the thread's TLS page right
+ * after fork() costs the parent a copy-on-write fault. */
+#define TS_ERRNO_RESTORE(saved)                                                \
+	do {                                                                   \
+		if (TS_UNLIKELY(errno != (saved)))                             \
+			errno = (saved);                                       \
+	} while (0)
 /* a frame cancellation may unwind through: no ASan redzones in it */
 #define TS_UNWOUND __attribute__((no_sanitize_address))
 
 /* ---- lock.c ------------------------------------------------------------ */
 struct ts_lock {
-	atomic_flag flag;
+	_Atomic int held;
 };
-#define TS_LOCK_INIT {ATOMIC_FLAG_INIT}
+#define TS_LOCK_INIT {0}
 void ts_lock(struct ts_lock *l, sigset_t *old) TS_HIDDEN;
 void ts_unlock(struct ts_lock *l, const sigset_t *old) TS_HIDDEN;
 void ts_spin_lock(struct ts_lock *l) TS_HIDDEN;   /* signals already all blocked */
 void ts_spin_unlock(struct ts_lock *l) TS_HIDDEN;
+int ts_lock_held(struct ts_lock *l) TS_HIDDEN;
+int ts_single_threaded(void) TS_HIDDEN; /* 0 when unsure */
+
+/* ---- raw system calls for a forked child's first steps ------------------
+ * What a forked child runs right after fork() should touch no page it would
+ * not touch anyway: each libc code page it calls into is one more page
+ * fault per fork.  These make the call from our own code instead. */
+#if defined(__x86_64__)
+static inline long ts_syscall4(long nr, long a, long b, long c, long d)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+#define TS_HAVE_RAW_SYSCALL 1
+#endif
 
 /* ---- bind.c: typed pointers to the real functions ---------------------- */
 struct ts_real {
@@ -192,6 +225,7 @@ int ts_sig_restarts(int sig) TS_HIDDEN;
 /* Put into the kernel what the table says for sig (after tcpsafe's own
  * need for it changed). */
 void ts_signals_sync(int sig) TS_HIDDEN;
+void ts_signals_sync_child(int sig) TS_HIDDEN;
 /* What the program set for SIGCHLD. */
 enum { TS_CHLD_DFL, TS_CHLD_HANDLER, TS_CHLD_AUTOREAP };
 int ts_sigchld_program(void) TS_HIDDEN;
@@ -207,7 +241,8 @@ struct ts_thread_sig {
 	unsigned int in_write; /* >0 while a wrapped write-family call runs
 	                        * (only maintained where sigpipe.c needs it) */
 	int pipe_fd;           /* fd + 1 whose EPIPE the SIGPIPE handler logged */
-	unsigned long own_runs;    /* tcpsafe's own SIGCHLD handler runs */
+	unsigned int in_pause;     /* >0 while pause()/sigsuspend() wait */
+	unsigned long own_runs;    /* tcpsafe's own SIGCHLD handler runs during them */
 	unsigned long own_decided; /* own_runs at the last EINTR decision */
 };
 extern TS_TLS struct ts_thread_sig ts_tsig TS_HIDDEN;

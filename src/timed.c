@@ -246,20 +246,26 @@ TS_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 TS_EXPORT int pause(void)
 {
 	unsigned long seq = ts_tsig.hseq;
+	ts_tsig.in_pause++;
 	for (;;) {
 		int r = ts_real.pause();
-		if (!ts_eintr_resume_wait(TS_C_PAUSE, &seq))
+		if (!ts_eintr_resume_wait(TS_C_PAUSE, &seq)) {
+			ts_tsig.in_pause--;
 			return r;
+		}
 	}
 }
 
 TS_EXPORT int sigsuspend(const sigset_t *mask)
 {
 	unsigned long seq = ts_tsig.hseq;
+	ts_tsig.in_pause++;
 	for (;;) {
 		int r = ts_real.sigsuspend(mask);
-		if (r == 0 || errno != EINTR || !ts_eintr_resume_wait(TS_C_SIGSUSPEND, &seq))
+		if (r == 0 || errno != EINTR || !ts_eintr_resume_wait(TS_C_SIGSUSPEND, &seq)) {
+			ts_tsig.in_pause--;
 			return r;
+		}
 	}
 }
 
