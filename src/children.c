@@ -467,8 +467,7 @@ int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t 
 		TS_ERRNO_RESTORE(saved);
 		return 1;
 	}
-	if (ts_tsig.in_pause) /* only pause()/sigsuspend() ask (no TLS write otherwise) */
-		ts_tsig.own_runs++;
+	ts_eintr_own_handler_ran();
 	atomic_store(&R.last_signal, now_ms());
 	if (own_timer(si)) { /* a sweep that was not due before */
 		long now = now_ms();

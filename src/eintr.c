@@ -30,6 +30,16 @@ static int pass_handler_ran(unsigned long seq)
 	return 0;
 }
 
+/* From tcpsafe's own SIGCHLD handler.  Only pause() and sigsuspend() ask
+ * (own_ran), so runs are counted only while one waits: no write to the
+ * thread's TLS page otherwise, which right after a fork() would cost the
+ * parent a copy-on-write fault. */
+void ts_eintr_own_handler_ran(void)
+{
+	if (ts_tsig.in_pause)
+		ts_tsig.own_runs++;
+}
+
 /* Did tcpsafe's own SIGCHLD handler run on this thread since the last
  * decision?  Its wake-ups are never the program's, in any mode. */
 static int own_ran(void)

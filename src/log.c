@@ -257,6 +257,17 @@ static int enabled(enum ts_level level)
 	return ts_cfg.log != TS_LOG_NONE && level <= ts_cfg.level;
 }
 
+/* Debug events come often (every reap, every retry) and are off by
+ * default: their front function checks the level before the line buffer's
+ * frame exists, which the stack-clash probes would touch (a page fault
+ * after every fork in the reaping signal handler). */
+#define DEBUG_EVENT(name, build, PARAMS, ARGS)                                    \
+	void name PARAMS                                                          \
+	{                                                                         \
+		if (TS_UNLIKELY(enabled(TS_L_DEBUG)))                             \
+			build ARGS;                                               \
+	}
+
 /* Common fields: ts, lib, prog, pid, level, event. */
 static void line_open(struct line *l, enum ts_level level, const char *event)
 {
@@ -413,14 +424,7 @@ static TS_COLD void signal_debug_line(int sig, const char *action)
 	line_close(&l);
 }
 
-/* Debug lines are off by default: the check comes before the line
- * buffer's frame, which the stack-clash probes would touch (a page
- * fault after every fork in the reaping signal handler). */
-void ts_log_signal_debug(int sig, const char *action)
-{
-	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
-		signal_debug_line(sig, action);
-}
+DEBUG_EVENT(ts_log_signal_debug, signal_debug_line, (int sig, const char *action), (sig, action))
 
 void ts_log_config_warning(const char *var, const char *value, const char *accepted,
                            const char *using_)
@@ -459,11 +463,7 @@ static TS_COLD void retry_line(enum ts_call call, int fd, int err)
 	line_close(&l);
 }
 
-void ts_log_retry(enum ts_call call, int fd, int err)
-{
-	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
-		retry_line(call, fd, err);
-}
+DEBUG_EVENT(ts_log_retry, retry_line, (enum ts_call call, int fd, int err), (call, fd, err))
 
 /* debug: EINTR handed to the program because of this signal's handler */
 static TS_COLD void eintr_passed_line(enum ts_call call, int fd, int sig)
@@ -477,11 +477,8 @@ static TS_COLD void eintr_passed_line(enum ts_call call, int fd, int sig)
 	line_close(&l);
 }
 
-void ts_log_eintr_passed(enum ts_call call, int fd, int sig)
-{
-	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
-		eintr_passed_line(call, fd, sig);
-}
+DEBUG_EVENT(ts_log_eintr_passed, eintr_passed_line, (enum ts_call call, int fd, int sig),
+            (call, fd, sig))
 
 /* warn: accept() out of descriptors or memory, waiting before a retry */
 void ts_log_accept_backoff(enum ts_call call, int fd, int err, long delay_ms)
@@ -520,11 +517,7 @@ static TS_COLD void reap_line(const struct ts_status *st)
 	line_close(&l);
 }
 
-void ts_log_reap(const struct ts_status *st)
-{
-	if (TS_UNLIKELY(enabled(TS_L_DEBUG)))
-		reap_line(st);
-}
+DEBUG_EVENT(ts_log_reap, reap_line, (const struct ts_status *st), (st))
 
 /* warn: the status cache was full; the oldest statuses were dropped */
 void ts_log_reap_overflow(unsigned long dropped, unsigned long cap)

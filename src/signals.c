@@ -427,6 +427,8 @@ void ts_signals_sync_child(int sig)
 {
 	struct slot *s = &slots[sig];
 	unsigned g = atomic_load_explicit(&s->gen, memory_order_acquire);
+	/* known and kernel_keeps learnt: so it is for SIGCHLD once the parent
+	 * reaped; otherwise the locked path loads and learns them */
 	if (atomic_load_explicit(&s->known, memory_order_acquire) && kernel_keeps != ~0) {
 		struct sigaction k;
 		const struct want *w = live(s);

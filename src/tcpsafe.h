@@ -214,6 +214,7 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
 int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
 /* Does the policy make the kernel restart calls after sig's handler? */
 int ts_eintr_force_restart(int sig) TS_HIDDEN;
+void ts_eintr_own_handler_ran(void) TS_HIDDEN;
 /* For pause/sigsuspend: resume only if no program handler ran at all. */
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
