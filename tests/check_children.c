@@ -52,11 +52,12 @@ static void clients(int port, int count, int parallel)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "echo_client: 0x%x", st);
 }
 
-/* Wait up to ms for the zombie count of pid to reach want. */
+/* Wait up to ms (scaled under memcheck, where every child's exit runs a
+ * leak check) for the zombie count of pid to reach want. */
 static long settle_zombies(pid_t pid, long want, int ms)
 {
 	long z = -1;
-	for (int t = 0; t <= ms; t += 50) {
+	for (int t = 0; t <= ts_ms(ms); t += 50) {
 		z = zombies_of(pid);
 		if (z == want)
 			break;
