@@ -11,6 +11,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,12 @@ static int sys_epoll_pwait2(int fd, struct epoll_event *ev, int max, const struc
 	return -1;
 #endif
 }
+static int sys_clone(int (*fn)(void *), void *st, int f, void *arg, ...)
+{
+	(void)fn, (void)st, (void)f, (void)arg; /* the child's start lives in libc */
+	errno = ENOSYS;
+	return -1;
+}
 static int sys_sigaction(int s, const struct sigaction *a, struct sigaction *o)
 {
 	(void)s, (void)a, (void)o; /* needs libc's restorer: no raw fallback */
@@ -214,7 +222,7 @@ enum {
 	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
 	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL,
 	B_SIGTIMEDWAIT, B_SIGWAITINFO, B_SEMOP, B_SEMTIMEDOP, B_MSGRCV, B_MSGSND, B_SEM_TIMEDWAIT,
-	B_EPOLL_PWAIT2, B__COUNT
+	B_EPOLL_PWAIT2, B_CLONE, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
 	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
@@ -273,6 +281,7 @@ static const struct binding table[B__COUNT] = {
 	                     (void *)sys_sem_timedwait},
 	[B_EPOLL_PWAIT2] = {"epoll_pwait2", FIELD(epoll_pwait2), (void *)epoll_pwait2,
 	                    (void *)sys_epoll_pwait2},
+	[B_CLONE] = {"clone", FIELD(clone), (void *)clone, (void *)sys_clone},
 };
 
 static void refuse(const char *name)
@@ -394,6 +403,21 @@ LAZY(B_SEM_TIMEDWAIT, sem_timedwait, int, (sem_t *a, const struct timespec *b), 
 LAZY(B_EPOLL_PWAIT2, epoll_pwait2, int,
      (int a, struct epoll_event *b, int c, const struct timespec *d, const sigset_t *e),
      (a, b, c, d, e))
+/* clone is variadic: its stub passes on the three optional arguments
+ * (the wrapper has read only those the flags name; the rest are NULL). */
+static int lazy_clone(int (*fn)(void *), void *st, int f, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	start_early();
+	int (*real)(int (*)(void *), void *, int, void *, ...) =
+		(int (*)(int (*)(void *), void *, int, void *, ...))bind_one(B_CLONE);
+	return real(fn, st, f, arg, ptid, tls, ctid);
+}
 
 struct ts_real ts_real = {
 	.read = lazy_read, .readv = lazy_readv, .recv = lazy_recv, .recvfrom = lazy_recvfrom,
@@ -410,5 +434,5 @@ struct ts_real ts_real = {
 	.fork = lazy_fork, .wait4 = lazy_wait4, .waitid = lazy_waitid, .kill = lazy_kill,
 	.sigtimedwait = lazy_sigtimedwait, .sigwaitinfo = lazy_sigwaitinfo, .semop = lazy_semop,
 	.semtimedop = lazy_semtimedop, .msgrcv = lazy_msgrcv, .msgsnd = lazy_msgsnd,
-	.sem_timedwait = lazy_sem_timedwait, .epoll_pwait2 = lazy_epoll_pwait2,
+	.sem_timedwait = lazy_sem_timedwait, .epoll_pwait2 = lazy_epoll_pwait2, .clone = lazy_clone,
 };

@@ -15,23 +15,8 @@
 struct ts_config ts_cfg TS_FILE_DATA;
 int ts_active;
 
-/* The process our tables belong to.  A vfork() child shares our memory
- * until it execs, but not our signal dispositions or file table: what it
- * does must not be written into the parent's tables.  fork() runs atfork
- * handlers, vfork() does not, so a pid that differs from this one means
- * a vfork child. */
+/* What a forked child writes lives in one cache line (tcpsafe.h). */
 struct ts_proc ts_proc __attribute__((aligned(64))) = {.sig_lock = TS_LOCK_INIT};
-
-static void owner_after_fork(void)
-{
-#ifdef TS_HAVE_RAW_SYSCALL
-	ts_proc.owner_pid = (pid_t)ts_syscall4(SYS_getpid, 0, 0, 0, 0);
-#else
-	ts_proc.owner_pid = getpid();
-#endif
-}
-
-int ts_in_vfork_child(void) { return ts_proc.owner_pid && getpid() != ts_proc.owner_pid; }
 
 static _Atomic int state; /* 0 not started, 1 running, 2 done */
 
@@ -53,7 +38,7 @@ static void init(int early_ok)
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
 	ts_proc.owner_pid = getpid();
-	pthread_atfork(NULL, NULL, owner_after_fork);
+	pthread_atfork(NULL, NULL, ts_vfork_after_fork);
 	ts_config_load_rt(&ts_cfg, env, SIGRTMIN, SIGRTMAX);
 	if (!ts_cfg.disable) {
 		ts_log_init();

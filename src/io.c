@@ -92,32 +92,26 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 /* Three-argument calls on x86-64: the same wrapper written out, because
  * three pushes keep the arguments for a retry and align the stack in one
  * instruction less than the compiler's sub + stores: push, push, push,
- * call, test, js, add, ret.  The CFI notes let pthread_cancel unwind
- * through it.  The retry, logging and policy stay in C (wrap3_retry). */
+ * call, test, js, add, ret.  send and recv have a fourth argument, an int
+ * like the first: it goes into the upper half of the first slot (one mov),
+ * since a fourth push would need a fifth for the alignment.  The CFI notes
+ * let pthread_cancel unwind through it.  The retry, logging and policy
+ * stay in C (ts_NAME_retry, given the slots). */
 #if defined(__x86_64__)
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define WRAP3(name, real, call)                                                     \
-	TS_HIDDEN TS_COLD ssize_t ts_##name##_retry(const long *a);                  \
-	TS_COLD ssize_t ts_##name##_retry(const long *a)                             \
-	{                                                                           \
-		for (;;) {                                                          \
-			if (!ts_io_again(call, (int)a[0], NULL))                    \
-				return -1;                                          \
-			ssize_t r = ts_real.real((int)a[0], (void *)a[1], (size_t)a[2]); \
-			if (r >= 0)                                                 \
-				return r;                                           \
-		}                                                                   \
-	}                                                                           \
+#define PUSH3                                                                       \
+	"pushq %rdx\n.cfi_adjust_cfa_offset 8\n"                                    \
+	"pushq %rsi\n.cfi_adjust_cfa_offset 8\n"                                    \
+	"pushq %rdi\n.cfi_adjust_cfa_offset 8\n"
+#define WRAP_ASM(name, real, SAVE)                                                  \
 	_Static_assert(offsetof(struct ts_real, real) == OFF_##real, "ts_real layout"); \
 	__asm__(".text\n"                                                          \
 	        ".globl " #name "\n"                                               \
 	        ".type " #name ", @function\n"                                     \
 	        ".p2align 4\n" #name ":\n"                                        \
 	        ".cfi_startproc\n"                                                 \
-	        "pushq %rdx\n.cfi_adjust_cfa_offset 8\n"                          \
-	        "pushq %rsi\n.cfi_adjust_cfa_offset 8\n"                          \
-	        "pushq %rdi\n.cfi_adjust_cfa_offset 8\n"                          \
+	        SAVE                                                               \
 	        "call *ts_real+" STR(OFF_##real) "(%rip)\n"                       \
 	        "testq %rax, %rax\n"                                               \
 	        "js 1f\n"                                                          \
@@ -130,11 +124,46 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 	        "ret\n"                                                            \
 	        ".cfi_endproc\n"                                                   \
 	        ".size " #name ", .-" #name "\n");
+#define RETRY_LOOP(call, fd, realcall)                                              \
+	for (;;) {                                                                  \
+		if (!ts_io_again(call, fd, NULL))                                   \
+			return -1;                                                  \
+		ssize_t r = realcall;                                               \
+		if (r >= 0)                                                         \
+			return r;                                                   \
+	}
+#define WRAP3(name, real, call)                                                     \
+	TS_HIDDEN TS_COLD ssize_t ts_##name##_retry(const long *a);                  \
+	TS_COLD ssize_t ts_##name##_retry(const long *a)                             \
+	{                                                                           \
+		RETRY_LOOP(call, (int)a[0],                                         \
+		           ts_real.real((int)a[0], (void *)a[1], (size_t)a[2]))      \
+	}                                                                           \
+	WRAP_ASM(name, real, PUSH3)
+/* the slots as PUSH3 + "movl %ecx, 4(%rsp)" leave them */
+struct fd_flags_args {
+	int fd, flags;
+	void *buf;
+	size_t len;
+};
+_Static_assert(offsetof(struct fd_flags_args, flags) == 4 &&
+                   offsetof(struct fd_flags_args, buf) == 8 &&
+                   offsetof(struct fd_flags_args, len) == 16,
+               "send/recv slots");
+#define WRAP4(name, real, call)                                                     \
+	TS_HIDDEN TS_COLD ssize_t ts_##name##_retry(const struct fd_flags_args *a);  \
+	TS_COLD ssize_t ts_##name##_retry(const struct fd_flags_args *a)             \
+	{                                                                           \
+		RETRY_LOOP(call, a->fd, ts_real.real(a->fd, a->buf, a->len, a->flags)) \
+	}                                                                           \
+	WRAP_ASM(name, real, PUSH3 "movl %ecx, 4(%rsp)\n")
 #define OFF_read 0
 #define OFF_readv 8
+#define OFF_recv 16
 #define OFF_recvmsg 32
 #define OFF_write 40
 #define OFF_writev 48
+#define OFF_send 56
 #define OFF_sendmsg 72
 #endif
 
@@ -156,8 +185,12 @@ WRAP(ssize_t, readv, readv, TS_C_READV, 0, (int a1, const struct iovec *a2, int 
      (int a1; const struct iovec *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 #endif
 
+#if defined(__x86_64__)
+WRAP4(recv, recv, TS_C_RECV)
+#else
 WRAP(ssize_t, recv, recv, TS_C_RECV, 0, (int a1, void *a2, size_t a3, int a4),
      (int a1; void *a2; size_t a3; int a4;), (a1, a2, a3, a4), (a->a1, a->a2, a->a3, a->a4))
+#endif
 
 WRAP(ssize_t, __recv_chk, recv_chk, TS_C_RECV, 0,
      (int a1, void *a2, size_t a3, size_t a4, int a5),
@@ -195,9 +228,13 @@ WRAP(ssize_t, writev, writev, TS_C_WRITEV, 1, (int a1, const struct iovec *a2, i
      (int a1; const struct iovec *a2; int a3;), (a1, a2, a3), (a->a1, a->a2, a->a3))
 #endif
 
+#if defined(__x86_64__)
+WRAP4(send, send, TS_C_SEND)
+#else
 WRAP(ssize_t, send, send, TS_C_SEND, 1, (int a1, const void *a2, size_t a3, int a4),
      (int a1; const void *a2; size_t a3; int a4;), (a1, a2, a3, a4),
      (a->a1, a->a2, a->a3, a->a4))
+#endif
 
 WRAP(ssize_t, sendto, sendto, TS_C_SENDTO, 1,
      (int a1, const void *a2, size_t a3, int a4, const struct sockaddr *a5, socklen_t a6),

@@ -131,6 +131,7 @@ struct ts_real {
 	int (*msgsnd)(int, const void *, size_t, int);
 	int (*sem_timedwait)(sem_t *, const struct timespec *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
+	int (*clone)(int (*)(void *), void *, int, void *, ...);
 };
 
 /* Always callable: before binding each pointer holds a lazy stub that binds
@@ -147,12 +148,22 @@ struct ts_proc {
 	void *_Atomic reaper;       /* children.c's state */
 	struct ts_lock sig_lock;    /* signals.c's table lock */
 	_Atomic int reap_starting;  /* children.c: first fork in progress */
+	_Atomic int borrowers;      /* vfork.c: children in our memory */
 };
 extern struct ts_proc ts_proc TS_HIDDEN;
 extern struct ts_config ts_cfg TS_HIDDEN;
 extern int ts_active TS_HIDDEN; /* 0 until init done, or when disabled */
 void ts_init(void) TS_HIDDEN;   /* idempotent, async-signal-safe after first run */
-int ts_in_vfork_child(void) TS_HIDDEN; /* a system call: for rare paths only */
+
+/* ---- vfork.c: children that borrow our memory ---------------------------- */
+/* x86-64 gets a vfork stub that counts the vforks in progress; elsewhere
+ * (and in -fcf-protection builds) vfork is not wrapped. */
+#if defined(__x86_64__) && !defined(__CET__)
+#define TS_WRAP_VFORK 1
+#endif
+/* A system call while a vfork()/clone(CLONE_VM) child may exist, else none. */
+int ts_in_vfork_child(void) TS_HIDDEN;
+void ts_vfork_after_fork(void) TS_HIDDEN;
 
 /* ---- fdtab.c: peer address remembered per fd --------------------------- */
 struct ts_addr {

@@ -243,6 +243,37 @@ START_TEST(client_faults_both_ways)
 }
 END_TEST
 
+/* A retried call repeats the program's call exactly: flags and all (send
+ * and recv keep their fourth argument in a shared stack slot).  libfault
+ * fails the first send, recv, write and read with EINTR and compares the
+ * next call's arguments. */
+START_TEST(retry_repeats_the_arguments)
+{
+	char out[1024], report[256], repenv[300];
+	char *argv[] = {HELPER("retryargs"), NULL};
+	tmp_path(report, sizeof report, "faults");
+	snprintf(repenv, sizeof repenv, "FAULT_REPORT=%s", report);
+	const char *plan = "FAULT_PLAN=send:EINTR:1,recv:EINTR:1,write:EINTR:1,read:EINTR:1";
+	const char *without[] = {"LD_PRELOAD=" FAULTLIB, plan, NULL};
+	int st = run(WITHOUT, argv, without, out, sizeof out, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "0x%x %s", st, out);
+	ck_assert_msg(strstr(out, "send r=-1 errno=EINTR") && strstr(out, "peek r=-1 errno=EINTR") &&
+	                  strstr(out, "write r=-1 errno=EINTR"),
+	              "without tcpsafe the faults must show:\n%s", out);
+	const char *with[] = {"LD_PRELOAD=" LIBPATH ":" FAULTLIB, plan, repenv, NULL};
+	st = run(WITHOUT, argv, with, out, sizeof out, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "0x%x %s", st, out);
+	ck_assert_str_eq(out, "send r=2 errno=- data=\npeek r=2 errno=- data=ab\n"
+	                      "recv r=2 errno=- data=ab\nwrite r=2 errno=- data=\n"
+	                      "read r=2 errno=- data=cd\n");
+	slurp(report, errbuf, BIG);
+	ck_assert_msg(strstr(errbuf, "read 1\nwrite 1\nrecv 1\nsend 1\n") &&
+	                  strstr(errbuf, "changed 0\n"),
+	              "faults injected and retried: %s", errbuf);
+	unlink(report);
+}
+END_TEST
+
 /* ---- transparency: code that relies on EINTR ---------------------------- */
 
 struct waitres {
@@ -441,6 +472,7 @@ static Suite *suite(void)
 	tcase_add_test(t, injected_faults_all_served_with);
 	tcase_add_test(t, injected_faults_kill_with_accept_pass);
 	tcase_add_test(t, client_faults_both_ways);
+	tcase_add_test(t, retry_repeats_the_arguments);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("transparency");

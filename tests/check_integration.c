@@ -394,6 +394,40 @@ START_TEST(reused_fd_never_shows_a_stale_peer)
 }
 END_TEST
 
+/* What a vfork() or clone(CLONE_VM) child does to its own descriptors
+ * (dup2 over another connection, close) leaves the parent's peers as they
+ * were. */
+static void borrower_leaves_the_parents_peers(const char *how)
+{
+	char out[512], want[2][96];
+	int fd[2], port[2];
+	char *argv[] = {HELPER("vforkpeer"), (char *)how, NULL};
+	struct proc p;
+	proc_start(&p, WITH, argv, NULL);
+	ck_assert_int_eq(proc_read_line(&p, "fds ", out, sizeof out, 5000), 0);
+	ck_assert_int_eq(sscanf(out, "fds %d %d ports %d %d", &fd[0], &fd[1], &port[0], &port[1]), 4);
+	assert_exit(&p, 0);
+	slurp(p.err, errbuf, BIG);
+	ck_assert_msg(count_lines_with(errbuf, "event=rst call=read") == 2, "%s", errbuf);
+	for (int i = 0; i < 2; i++) {
+		snprintf(want[i], sizeof want[i], " fd=%d errno=ECONNRESET ", fd[i]);
+		const char *line = strstr(errbuf, want[i]);
+		ck_assert_msg(line, "no line for fd %d in:\n%s", fd[i], errbuf);
+		size_t len = strcspn(line, "\n");
+		snprintf(want[i], sizeof want[i], " peer=127.0.0.1:%d", port[i]);
+		ck_assert_msg(len >= strlen(want[i]) &&
+		                  !strncmp(line + len - strlen(want[i]), want[i], strlen(want[i])),
+		              "fd %d: want%s at the end of its line in:\n%s", fd[i], want[i], errbuf);
+	}
+	unlink(p.err);
+}
+
+START_TEST(vfork_child_leaves_the_parents_peers) { borrower_leaves_the_parents_peers("vfork"); }
+END_TEST
+
+START_TEST(clone_vm_child_leaves_the_parents_peers) { borrower_leaves_the_parents_peers("clone"); }
+END_TEST
+
 START_TEST(syslog_destination)
 {
 	char sockpath[256], env1[300];
@@ -689,7 +723,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("integration");
 	struct {
 		const char *name;
-		const TTest *tests[8];
+		const TTest *tests[9];
 	} groups[] = {
 		{"sigpipe", {sigpipe_server_dies_without, sigpipe_server_survives_with,
 		             dfl_server_dies_without, dfl_server_survives_with,
@@ -698,8 +732,8 @@ static Suite *suite(void)
 		{"switches", {disable_restores_the_failure, sigpipe_default_restores_the_failure, NULL}},
 		{"log", {fd2_socket_gets_nothing_syslog_gets_the_lines,
 		         fd2_reused_by_a_data_file_is_not_written, reused_fd_never_shows_a_stale_peer,
-		         syslog_destination,
-		         log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
+		         vfork_child_leaves_the_parents_peers, clone_vm_child_leaves_the_parents_peers,
+		         syslog_destination, log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
 		                  signal_readback_identical, calls_before_our_constructor,

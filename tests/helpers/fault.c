@@ -41,6 +41,12 @@
  * file with only its own faults (counts restart at 0 in a fork child, the
  * plan goes on where the parent was).
  *
+ * The report ends with "changed N": how many times a read, write, recv or
+ * send that follows an injected failure of the same name was made with
+ * different arguments (fd, buffer, length, flags).  A layer above that
+ * retries must repeat the call exactly; the check is for single-threaded
+ * programs.
+ *
  * An invalid FAULT_PLAN is a test bug: the library says so on stderr and
  * the process exits with status 2 before main().
  *
@@ -91,10 +97,19 @@ struct plan {
 };
 
 static struct plan plans[C__COUNT];
+
+/* The arguments of the last injected failure of each call, armed until the
+ * next call of that name compares its own with them. */
+static struct {
+	_Atomic int armed;
+	long v[4];
+} last[C__COUNT];
+static _Atomic unsigned long changed;
 static int verbose;
 
 /* FAULT_REPORT */
 static char report_tmpl[PATH_MAX];
+static void report_update(void);
 static int report_per_pid;
 static pid_t report_owner;
 static atomic_flag report_busy = ATOMIC_FLAG_INIT;
@@ -161,7 +176,7 @@ static void report_path(char *out, size_t cap, pid_t pid)
 static void report_write_once(void)
 {
 	pid_t pid = (pid_t)syscall(SYS_getpid);
-	char path[PATH_MAX], tmp[PATH_MAX + 32], text[C__COUNT * 32];
+	char path[PATH_MAX], tmp[PATH_MAX + 32], text[C__COUNT * 32 + 32];
 	size_t len = 0, tlen = 0;
 	report_path(path, sizeof path, pid);
 	put_str(tmp, sizeof tmp, &tlen, path);
@@ -174,6 +189,9 @@ static void report_write_once(void)
 		put_num(text, sizeof text, &len, atomic_load(&plans[c].injected));
 		put_str(text, sizeof text, &len, "\n");
 	}
+	put_str(text, sizeof text, &len, "changed ");
+	put_num(text, sizeof text, &len, atomic_load(&changed));
+	put_str(text, sizeof text, &len, "\n");
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	                      0644);
 	if (fd < 0)
@@ -294,6 +312,28 @@ static int injected(int call, int err)
 	return -1;
 }
 
+/* A call right after an injected failure of its name: the same arguments? */
+static void compare_retry(int call, long a, long b, long c, long d)
+{
+	if (!atomic_exchange(&last[call].armed, 0))
+		return;
+	if (last[call].v[0] != a || last[call].v[1] != b || last[call].v[2] != c ||
+	    last[call].v[3] != d) {
+		atomic_fetch_add(&changed, 1);
+		atomic_fetch_add(&report_gen, 1);
+		if (verbose)
+			raw_write(2, "fault: retried with other arguments\n", 36);
+		report_update();
+	}
+}
+
+static int injected_args(int call, int err, long a, long b, long c, long d)
+{
+	last[call].v[0] = a, last[call].v[1] = b, last[call].v[2] = c, last[call].v[3] = d;
+	atomic_store(&last[call].armed, 1);
+	return injected(call, err);
+}
+
 /* ---- the wrappers ------------------------------------------------------------ */
 
 int accept(int fd, struct sockaddr *sa, socklen_t *salen)
@@ -316,9 +356,10 @@ int accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 
 ssize_t read(int fd, void *buf, size_t n)
 {
+	compare_retry(C_READ, fd, (long)buf, (long)n, 0);
 	int err = take(C_READ, fd);
 	if (err)
-		return injected(C_READ, err);
+		return injected_args(C_READ, err, fd, (long)buf, (long)n, 0);
 	read_fn f = (read_fn)real_fn(R_READ);
 	return f ? f(fd, buf, n) : syscall(SYS_read, fd, buf, n);
 }
@@ -338,18 +379,20 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	compare_retry(C_WRITE, fd, (long)buf, (long)n, 0);
 	int err = take(C_WRITE, fd);
 	if (err)
-		return injected(C_WRITE, err);
+		return injected_args(C_WRITE, err, fd, (long)buf, (long)n, 0);
 	write_fn f = (write_fn)real_fn(R_WRITE);
 	return f ? f(fd, buf, n) : syscall(SYS_write, fd, buf, n);
 }
 
 ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
+	compare_retry(C_RECV, fd, (long)buf, (long)n, flags);
 	int err = take(C_RECV, fd);
 	if (err)
-		return injected(C_RECV, err);
+		return injected_args(C_RECV, err, fd, (long)buf, (long)n, flags);
 	recv_fn f = (recv_fn)real_fn(R_RECV);
 	return f ? f(fd, buf, n, flags) : syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
 }
@@ -369,9 +412,10 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 
 ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
+	compare_retry(C_SEND, fd, (long)buf, (long)n, flags);
 	int err = take(C_SEND, fd);
 	if (err)
-		return injected(C_SEND, err);
+		return injected_args(C_SEND, err, fd, (long)buf, (long)n, flags);
 	send_fn f = (send_fn)real_fn(R_SEND);
 	return f ? f(fd, buf, n, flags) : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
 }
