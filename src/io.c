@@ -98,8 +98,6 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
  * let pthread_cancel unwind through it.  The retry, logging and policy
  * stay in C (ts_NAME_retry, given the slots). */
 #if defined(__x86_64__)
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define PUSH3                                                                       \
 	"pushq %rdx\n.cfi_adjust_cfa_offset 8\n"                                    \
 	"pushq %rsi\n.cfi_adjust_cfa_offset 8\n"                                    \
@@ -112,7 +110,7 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 	        ".p2align 4\n" #name ":\n"                                        \
 	        ".cfi_startproc\n"                                                 \
 	        SAVE                                                               \
-	        "call *ts_real+" STR(OFF_##real) "(%rip)\n"                       \
+	        "call *ts_real+" TS_STR(OFF_##real) "(%rip)\n"                       \
 	        "testq %rax, %rax\n"                                               \
 	        "js 1f\n"                                                          \
 	        "addq $24, %rsp\n.cfi_adjust_cfa_offset -24\n"                    \

@@ -33,6 +33,9 @@
 #define TS_EXPORT __attribute__((visibility("default")))
 #define TS_HIDDEN __attribute__((visibility("hidden")))
 #define TS_COLD __attribute__((cold, noinline))
+/* A macro's value as a string, for assembly text. */
+#define TS_STR_(x) #x
+#define TS_STR(x) TS_STR_(x)
 #define TS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TS_TLS __attribute__((tls_model("initial-exec"))) _Thread_local

@@ -29,9 +29,6 @@
 
 #include "tcpsafe.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* ts_proc.borrowers: vfork() calls in progress (low bits) and, once a
  * clone(CLONE_VM) child was made, BORROW_STICKY. */
 #define BORROW_STICKY (1 << 30)
@@ -114,12 +111,12 @@ __asm__(".pushsection .text\n"
         "	popq %rdi\n"
         "	.cfi_adjust_cfa_offset -8\n"
         "	.cfi_register %rip, %rdi\n"
-        "	movl $" STR(SYS_vfork) ", %eax\n"
+        "	movl $" TS_STR(SYS_vfork) ", %eax\n"
         "	syscall\n"
         "	pushq %rdi\n"
         "	.cfi_adjust_cfa_offset 8\n"
         "	.cfi_offset %rip, -8\n"
-        /* the child: straight back to the caller, touching nothing */
+        /* the child: straight back to the caller, writing none of our data */
         "	testq %rax, %rax\n"
         "	jz 1f\n"
         /* the parent, resumed (or vfork failed) */
