@@ -61,20 +61,24 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 #define MARK_END(mark) do { if (mark) ts_tsig.in_write--; } while (0)
 #endif
 
+/* The body of every NAME_retry: the policy decides, the call is made again. */
+#define RETRY_LOOP(rt, call, fd, mark, realcall)                                  \
+	for (;;) {                                                                \
+		if (!ts_io_again(call, fd, NULL))                                 \
+			return -1;                                                \
+		MARK_BEGIN(mark);                                                 \
+		rt r = realcall;                                                  \
+		MARK_END(mark);                                                   \
+		if (r >= 0)                                                       \
+			return r;                                                 \
+	}
+
 #define UNPAREN(...) __VA_ARGS__
 #define WRAP(rt, name, real, call, mark, PARAMS, FIELDS, ARGS, AARGS)             \
 	struct name##_args { UNPAREN FIELDS };                                    \
 	static TS_COLD rt name##_retry(const struct name##_args *a)                \
 	{                                                                         \
-		for (;;) {                                                        \
-			if (!ts_io_again(call, (int)a->a1, NULL))                 \
-				return -1;                                        \
-			MARK_BEGIN(mark);                                         \
-			rt r = ts_real.real AARGS;                                \
-			MARK_END(mark);                                           \
-			if (r >= 0)                                               \
-				return r;                                         \
-		}                                                                 \
+		RETRY_LOOP(rt, call, (int)a->a1, mark, ts_real.real AARGS)        \
 	}                                                                         \
 	TS_EXPORT rt name PARAMS                                                  \
 	{                                                                         \
@@ -122,19 +126,11 @@ TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 	        "ret\n"                                                            \
 	        ".cfi_endproc\n"                                                   \
 	        ".size " #name ", .-" #name "\n");
-#define RETRY_LOOP(call, fd, realcall)                                              \
-	for (;;) {                                                                  \
-		if (!ts_io_again(call, fd, NULL))                                   \
-			return -1;                                                  \
-		ssize_t r = realcall;                                               \
-		if (r >= 0)                                                         \
-			return r;                                                   \
-	}
 #define WRAP3(name, real, call)                                                     \
 	TS_HIDDEN TS_COLD ssize_t ts_##name##_retry(const long *a);                  \
 	TS_COLD ssize_t ts_##name##_retry(const long *a)                             \
 	{                                                                           \
-		RETRY_LOOP(call, (int)a[0],                                         \
+		RETRY_LOOP(ssize_t, call, (int)a[0], 0,                             \
 		           ts_real.real((int)a[0], (void *)a[1], (size_t)a[2]))      \
 	}                                                                           \
 	WRAP_ASM(name, real, PUSH3)
@@ -152,7 +148,8 @@ _Static_assert(offsetof(struct fd_flags_args, flags) == 4 &&
 	TS_HIDDEN TS_COLD ssize_t ts_##name##_retry(const struct fd_flags_args *a);  \
 	TS_COLD ssize_t ts_##name##_retry(const struct fd_flags_args *a)             \
 	{                                                                           \
-		RETRY_LOOP(call, a->fd, ts_real.real(a->fd, a->buf, a->len, a->flags)) \
+		RETRY_LOOP(ssize_t, call, a->fd, 0,                                 \
+		           ts_real.real(a->fd, a->buf, a->len, a->flags))            \
 	}                                                                           \
 	WRAP_ASM(name, real, PUSH3 "movl %ecx, 4(%rsp)\n")
 #define OFF_read 0
