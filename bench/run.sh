@@ -172,7 +172,7 @@ calc() {
 if [ "$quick" = 1 ]; then
     PP_PAIRS=5 PP_M=20000 SRV_C=300 SRV_R=2 REAP_LS="10 1000" REAP_REPS=3 SPAWN_N=500
 else
-    PP_PAIRS=7 PP_M=100000 SRV_C=2000 SRV_R=9 REAP_LS="10 1000 5000" REAP_REPS=3 SPAWN_N=500
+    PP_PAIRS=7 PP_M=100000 SRV_C=2000 SRV_R=9 REAP_LS="10 1000 5000" REAP_REPS=3 SPAWN_N=2000
 fi
 CG_N1=20000 CG_N2=40000 SRV_P=8 REAP_K=2000 MEM_FDS=100000 MEM_ACC=1000 ALLOC_N=100000
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -360,13 +360,18 @@ else
     echo "$SRV_C short connections over 127.0.0.1 from $SRV_P threads: connect, write a line, read the echo,"
     echo "close.  conn/s = $SRV_C / time from the first connect to the last close.  Then, once the server has"
     echo "no live child left (+200 ms), its zombie children are counted (/proc/*/stat: ppid = server, state Z);"
-    echo "the server is killed and everything reaped.  Each of $SRV_R rounds runs every row once, in turn;"
+    echo "the server is killed and everything reaped.  CPU and page faults: getrusage(RUSAGE_CHILDREN) of"
+    echo "loadgen at the end, i.e. the server and all its children (a leaking server's zombies are released"
+    echo "by loadgen after the run, and counted here), per connection: steadier than conn/s on a shared VM."
+    echo "Each of $SRV_R rounds runs every row once, in turn;"
     echo "a row's ratio is the median over the rounds of its conn/s over the same round's first row (machine"
     echo "noise here moves single runs by 10 %, and drifts over minutes).  Rows:"
-    echo "- \\`examples/tcpserv01\\` (never waits for its children), glibc alone: the issue's baseline;"
+    echo "- \`examples/tcpserv01\` (never waits for its children), glibc alone: the issue's baseline;"
     echo "- the same with tcpsafe (defaults: log to stderr, status cache of 1024; its log lines are counted);"
-    echo "- \\`bench/tcpserv04\\`, the correct server (SIGCHLD handler with SA_RESTART and a waitpid loop), glibc"
+    echo "- \`bench/tcpserv04\`, the correct server (SIGCHLD handler with SA_RESTART and a waitpid loop), glibc"
     echo "  alone: what reaping costs any server that leaves no zombie;"
+    echo "- \`tcpserv04 -l\`: no SIGCHLD handler, waitpid(-1, WNOHANG) only before each fork(): reaping without"
+    echo "  a signal per child, at the price of zombies that stay while the server is idle (not a correct server);"
     echo "- tcpserv01 preloading bench/nothing.c, a library with no code: the floor of any preload library;"
     echo "- tcpserv01 with tcpsafe and TCPSAFE_REAP=off (diagnostic: the zombies stay)."
     echo "Target: tcpsafe over glibc alone >= 0.97, 0 zombies where the baseline leaves $SRV_C."
@@ -374,17 +379,18 @@ else
     raw3=$tmp/raw3
     : >"$raw3"
     for rep in $(seq "$SRV_R"); do
-        for cfg in base tcpsafe correct nothing tcpsafe_noreap; do
+        for cfg in base tcpsafe correct lazy nothing tcpsafe_noreap; do
             echo "run.sh: server round $rep $cfg" >&2
-            srv=$server libarg='' reap=fork
+            srv=$server libarg='' reap=fork lazyarg=
             case $cfg in
             tcpsafe) libarg="-l $lib" ;;
             correct) srv=$B/tcpserv04 ;;
+            lazy) srv=$B/tcpserv04 lazyarg=-l ;;
             nothing) libarg="-l $B/nothing.so" ;;
             tcpsafe_noreap) libarg="-l $lib" reap=off ;;
             esac
             # shellcheck disable=SC2086  # libarg is empty or two words
-            out=$("$B/bounded" 300 env TCPSAFE_REAP=$reap "$B/loadgen" $libarg -c "$SRV_C" -P "$SRV_P" "$srv" -p 0 2>"$tmp/srv.err")
+            out=$("$B/bounded" 300 env TCPSAFE_REAP=$reap "$B/loadgen" $libarg -c "$SRV_C" -P "$SRV_P" "$srv" $lazyarg -p 0 2>"$tmp/srv.err")
             st=$?
             cat "$tmp/srv.err" >>"$log"
             echo "server round $rep $cfg: $out" >>"$log"
@@ -393,16 +399,17 @@ else
                 fail "loadgen $cfg"
                 cps=failed
             fi
-            echo "$rep $cfg $cps $(echo "$out" | field errors) $(echo "$out" | field zombies) $(grep -c 'lib=tcpsafe' "$tmp/srv.err")" >>"$raw3"
+            echo "$rep $cfg $cps $(echo "$out" | field errors) $(echo "$out" | field zombies) $(grep -c 'lib=tcpsafe' "$tmp/srv.err") $(echo "$out" | field cpu_us) $(echo "$out" | field minflt)" >>"$raw3"
         done
     done
-    echo "| server | preload | median conn/s | ratio to glibc alone (paired median) | errors | zombies after the runs | tcpsafe log lines |"
-    echo "|---|---|---|---|---|---|---|"
-    for cfg in base tcpsafe correct nothing tcpsafe_noreap; do
+    echo "| server | preload | median conn/s | ratio to glibc alone (paired median) | server CPU µs per connection (median) | page faults per connection (median) | errors | zombies after the runs | tcpsafe log lines |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for cfg in base tcpsafe correct lazy nothing tcpsafe_noreap; do
         case $cfg in
         base) what="tcpserv01|glibc alone" ;;
         tcpsafe) what="tcpserv01|+tcpsafe" ;;
         correct) what="tcpserv04 (reaps itself)|glibc alone" ;;
+        lazy) what="tcpserv04 -l (reaps only before each fork, no SIGCHLD)|glibc alone" ;;
         nothing) what="tcpserv01|+nothing.so (empty library)" ;;
         tcpsafe_noreap) what="tcpserv01|+tcpsafe, TCPSAFE_REAP=off (diagnostic)" ;;
         esac
@@ -412,11 +419,15 @@ else
         errs=$(awk -v c="$cfg" '$2 == c { s += $4 } END { print s + 0 }' "$raw3")
         zs=$(awk -v c="$cfg" '$2 == c { printf "%s%s", sep, $5; sep = "," }' "$raw3" | awk -F, '{ m = $1; M = $1; for (i = 2; i <= NF; i++) { if ($i < m) m = $i; if ($i > M) M = $i } print (m == M) ? m : m "-" M }')
         ll=$(awk -v c="$cfg" '$2 == c { s += $6 } END { print s + 0 }' "$raw3")
+        cpu=$(awk -v c="$cfg" '$2 == c && $7 != "" { print $7 }' "$raw3" | median)
+        flt=$(awk -v c="$cfg" '$2 == c && $8 != "" { print $8 }' "$raw3" | median)
+        [ "$cpu" != n/a ] && cpu=$(calc "$cpu" %.0f)
+        [ "$flt" != n/a ] && flt=$(calc "$flt" %.1f)
         [ "$med" != n/a ] && med=$(calc "$med" %.0f)
         [ "$ratio" != n/a ] && ratio=$(calc "$ratio" %.3f)
         [ "$cfg" = base ] && ratio=1
-        case $cfg in tcpsafe) r_ts=$ratio ;; correct) r_ok=$ratio ;; esac
-        echo "| $what | $med | $ratio | $errs | $zs | $ll |"
+        case $cfg in tcpsafe) r_ts=$ratio ;; correct) r_ok=$ratio ;; lazy) r_lz=$ratio ;; esac
+        echo "| $what | $med | $ratio | $cpu | $flt | $errs | $zs | $ll |"
     done
     echo
     if [ -n "$r_ts" ] && [ "$r_ts" != n/a ]; then
@@ -424,6 +435,7 @@ else
         echo "tcpsafe over glibc alone: **$r_ts** ($verdict); the correct server over the same baseline: $r_ok."
         if [ -n "$r_ok" ] && [ "$r_ok" != n/a ]; then
             echo "tcpsafe over the correct server: $(calc "$r_ts / $r_ok" %.3f) (what tcpsafe costs beyond reaping itself)."
+            echo "A server that reaps only before each fork, with no signal per child: $r_lz."
         fi
     else
         echo "No ratio (a run failed)."

@@ -37,7 +37,11 @@ static void init(int early_ok)
 	if (!atomic_compare_exchange_strong(&state, &expect, 1))
 		return; /* done, or in progress (recursion): callers pass through */
 	ts_bind_all();
+#ifndef TS_WRAP_VFORK
+	/* the reference for ts_in_vfork_child(); with the vfork stub, vfork
+	 * and clone set it before anyone asks, and start-up spares a getpid */
 	ts_proc.owner_pid = getpid();
+#endif
 	pthread_atfork(NULL, NULL, ts_vfork_after_fork);
 	ts_config_load_rt(&ts_cfg, env, SIGRTMIN, SIGRTMAX);
 	if (!ts_cfg.disable) {
