@@ -22,9 +22,11 @@
  * /proc/PID/stat).  It kills the server by pid with SIGKILL, reaps it, and,
  * being a child subreaper, reaps the server's orphaned children too.
  * Prints one line:
- *   conns=C errors=E secs=S cps=R zombies=Z live=L served=N cpu_us=U minflt=F
+ *   conns=C errors=E secs=S cps=R zombies=Z live=L served=N cpu_us=U minflt=F parent_us=P
  * where U is the CPU time (user + system) of the server and all its
- * children, and F their minor page faults, per connection.
+ * children, F their minor page faults, and P the server process's own CPU
+ * time (its accept loop, read from /proc/PID/schedstat just before the
+ * kill; left out where the kernel has no such file), per connection.
  * Exit status 0 if every connection worked, 1 otherwise, 2 on usage error.
  */
 #include <arpa/inet.h>
@@ -98,6 +100,22 @@ static void *drain(void *arg)
         if (strncmp(line, "served", 6) == 0)
             atomic_fetch_add(&served_lines, 1);
     return NULL;
+}
+
+/* The server process's own CPU time (the accept loop, without its
+ * children), in ns, exactly: the scheduler's count in /proc/PID/schedstat.
+ * -1 if the kernel has no such file. */
+static double server_runtime_ns(pid_t pid)
+{
+    char path[64];
+    unsigned long long ns;
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fscanf(f, "%llu", &ns) == 1;
+    fclose(f);
+    return ok ? (double)ns : -1;
 }
 
 static void usage(void)
@@ -188,6 +206,7 @@ int main(int argc, char **argv)
     }
     usleep(200000);
     ps_scan_children(server, &z, &l);
+    double server_ns = server_runtime_ns(server);
 
     kill(server, SIGKILL);
     int st;
@@ -211,9 +230,12 @@ int main(int argc, char **argv)
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     double secs = (double)(t1 - t0) / 1e9;
-    printf("conns=%ld errors=%ld secs=%.3f cps=%.1f zombies=%d live=%d served=%ld cpu_us=%.1f minflt=%.1f\n",
+    printf("conns=%ld errors=%ld secs=%.3f cps=%.1f zombies=%d live=%d served=%ld cpu_us=%.1f minflt=%.1f",
            total_conns, (long)errors, secs, (double)total_conns / secs, z, l,
            (long)served_lines, cpu / (double)total_conns,
            (double)ru.ru_minflt / (double)total_conns);
+    if (server_ns >= 0)
+        printf(" parent_us=%.1f", server_ns / 1e3 / (double)total_conns);
+    printf("\n");
     return errors ? 1 : 0;
 }

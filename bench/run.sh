@@ -172,7 +172,7 @@ calc() {
 if [ "$quick" = 1 ]; then
     PP_PAIRS=5 PP_M=20000 SRV_C=300 SRV_R=2 REAP_LS="10 1000" REAP_REPS=3 SPAWN_N=500
 else
-    PP_PAIRS=7 PP_M=100000 SRV_C=2000 SRV_R=9 REAP_LS="10 1000 5000" REAP_REPS=3 SPAWN_N=2000
+    PP_PAIRS=11 PP_M=100000 SRV_C=2000 SRV_R=15 REAP_LS="10 1000 5000" REAP_REPS=3 SPAWN_N=2000
 fi
 CG_N1=20000 CG_N2=40000 SRV_P=8 REAP_K=2000 MEM_FDS=100000 MEM_ACC=1000 ALLOC_N=100000
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -363,6 +363,8 @@ else
     echo "the server is killed and everything reaped.  CPU and page faults: getrusage(RUSAGE_CHILDREN) of"
     echo "loadgen at the end, i.e. the server and all its children (a leaking server's zombies are released"
     echo "by loadgen after the run, and counted here), per connection: steadier than conn/s on a shared VM."
+    echo "The accept loop's share is the server process's own CPU time (/proc/PID/schedstat, exact), the"
+    echo "children's the rest (their fork, echo and exit; zombies' release is in whichever process reaps)."
     echo "Each of $SRV_R rounds runs every row once, in turn;"
     echo "a row's ratio is the median over the rounds of its conn/s over the same round's first row (machine"
     echo "noise here moves single runs by 10 %, and drifts over minutes).  Rows:"
@@ -399,10 +401,10 @@ else
                 fail "loadgen $cfg"
                 cps=failed
             fi
-            echo "$rep $cfg $cps $(echo "$out" | field errors) $(echo "$out" | field zombies) $(grep -c 'lib=tcpsafe' "$tmp/srv.err") $(echo "$out" | field cpu_us) $(echo "$out" | field minflt)" >>"$raw3"
+            echo "$rep $cfg $cps $(echo "$out" | field errors) $(echo "$out" | field zombies) $(grep -c 'lib=tcpsafe' "$tmp/srv.err") $(echo "$out" | field cpu_us) $(echo "$out" | field minflt) $(echo "$out" | field parent_us)" >>"$raw3"
         done
     done
-    echo "| server | preload | median conn/s | ratio to glibc alone (paired median) | server CPU µs per connection (median) | page faults per connection (median) | errors | zombies after the runs | tcpsafe log lines |"
+    echo "| server | preload | median conn/s | ratio to glibc alone (paired median) | CPU µs per connection: all / accept loop / children (medians) | page faults per connection (median) | errors | zombies after the runs | tcpsafe log lines |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for cfg in base tcpsafe correct lazy nothing tcpsafe_noreap; do
         case $cfg in
@@ -421,7 +423,10 @@ else
         ll=$(awk -v c="$cfg" '$2 == c { s += $6 } END { print s + 0 }' "$raw3")
         cpu=$(awk -v c="$cfg" '$2 == c && $7 != "" { print $7 }' "$raw3" | median)
         flt=$(awk -v c="$cfg" '$2 == c && $8 != "" { print $8 }' "$raw3" | median)
+        par=$(awk -v c="$cfg" '$2 == c && $9 != "" { print $9 }' "$raw3" | median)
+        kid=$(awk -v c="$cfg" '$2 == c && $9 != "" { print $7 - $9 }' "$raw3" | median)
         [ "$cpu" != n/a ] && cpu=$(calc "$cpu" %.0f)
+        [ "$par" != n/a ] && cpu="$cpu / $(calc "$par" %.0f) / $(calc "$kid" %.0f)"
         [ "$flt" != n/a ] && flt=$(calc "$flt" %.1f)
         [ "$med" != n/a ] && med=$(calc "$med" %.0f)
         [ "$ratio" != n/a ] && ratio=$(calc "$ratio" %.3f)
