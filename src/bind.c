@@ -182,6 +182,11 @@ static int sys_sem_timedwait(sem_t *s, const struct timespec *t)
 	errno = ENOSYS;
 	return -1;
 }
+static int sys_sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
+{
+	(void)c;
+	return sys_sem_timedwait(s, t);
+}
 static int sys_epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct timespec *t,
                             const sigset_t *m)
 {
@@ -221,7 +226,7 @@ enum {
 	B_ACCEPT4, B_CONNECT, B_CLOSE, B_DUP2, B_DUP3, B_CLOSE_RANGE, B_SIGACTION, B_POLL, B_PPOLL,
 	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
 	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL,
-	B_SIGTIMEDWAIT, B_SIGWAITINFO, B_SEMOP, B_SEMTIMEDOP, B_MSGRCV, B_MSGSND, B_SEM_TIMEDWAIT,
+	B_SIGTIMEDWAIT, B_SIGWAITINFO, B_SEMOP, B_SEMTIMEDOP, B_MSGRCV, B_MSGSND, B_SEM_TIMEDWAIT, B_SEM_CLOCKWAIT,
 	B_EPOLL_PWAIT2, B_CLONE, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
@@ -279,6 +284,8 @@ static const struct binding table[B__COUNT] = {
 	[B_MSGSND] = {"msgsnd", FIELD(msgsnd), (void *)msgsnd, (void *)sys_msgsnd},
 	[B_SEM_TIMEDWAIT] = {"sem_timedwait", FIELD(sem_timedwait), (void *)sem_timedwait,
 	                     (void *)sys_sem_timedwait},
+	[B_SEM_CLOCKWAIT] = {"sem_clockwait", FIELD(sem_clockwait), (void *)sem_clockwait,
+	                     (void *)sys_sem_clockwait},
 	[B_EPOLL_PWAIT2] = {"epoll_pwait2", FIELD(epoll_pwait2), (void *)epoll_pwait2,
 	                    (void *)sys_epoll_pwait2},
 	[B_CLONE] = {"clone", FIELD(clone), (void *)clone, (void *)sys_clone},
@@ -400,6 +407,8 @@ LAZY(B_SEMTIMEDOP, semtimedop, int, (int a, struct sembuf *b, size_t c, const st
 LAZY(B_MSGRCV, msgrcv, ssize_t, (int a, void *b, size_t c, long d, int e), (a, b, c, d, e))
 LAZY(B_MSGSND, msgsnd, int, (int a, const void *b, size_t c, int d), (a, b, c, d))
 LAZY(B_SEM_TIMEDWAIT, sem_timedwait, int, (sem_t *a, const struct timespec *b), (a, b))
+LAZY(B_SEM_CLOCKWAIT, sem_clockwait, int, (sem_t *a, clockid_t b, const struct timespec *c),
+     (a, b, c))
 LAZY(B_EPOLL_PWAIT2, epoll_pwait2, int,
      (int a, struct epoll_event *b, int c, const struct timespec *d, const sigset_t *e),
      (a, b, c, d, e))
@@ -434,5 +443,6 @@ struct ts_real ts_real = {
 	.fork = lazy_fork, .wait4 = lazy_wait4, .waitid = lazy_waitid, .kill = lazy_kill,
 	.sigtimedwait = lazy_sigtimedwait, .sigwaitinfo = lazy_sigwaitinfo, .semop = lazy_semop,
 	.semtimedop = lazy_semtimedop, .msgrcv = lazy_msgrcv, .msgsnd = lazy_msgsnd,
-	.sem_timedwait = lazy_sem_timedwait, .epoll_pwait2 = lazy_epoll_pwait2, .clone = lazy_clone,
+	.sem_timedwait = lazy_sem_timedwait, .sem_clockwait = lazy_sem_clockwait,
+	.epoll_pwait2 = lazy_epoll_pwait2, .clone = lazy_clone,
 };

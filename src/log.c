@@ -40,7 +40,7 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_SLEEP] = "sleep", [TS_C_SIGTIMEDWAIT] = "sigtimedwait",
 	[TS_C_SIGWAITINFO] = "sigwaitinfo", [TS_C_SEMOP] = "semop", [TS_C_SEMTIMEDOP] = "semtimedop",
 	[TS_C_MSGRCV] = "msgrcv", [TS_C_MSGSND] = "msgsnd", [TS_C_SEM_TIMEDWAIT] = "sem_timedwait",
-	[TS_C_EPOLL_PWAIT2] = "epoll_pwait2",
+	[TS_C_SEM_CLOCKWAIT] = "sem_clockwait", [TS_C_EPOLL_PWAIT2] = "epoll_pwait2",
 	[TS_C_UNKNOWN] = "unknown",
 };
 

@@ -133,6 +133,7 @@ struct ts_real {
 	ssize_t (*msgrcv)(int, void *, size_t, long, int);
 	int (*msgsnd)(int, const void *, size_t, int);
 	int (*sem_timedwait)(sem_t *, const struct timespec *);
+	int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
 };
@@ -193,7 +194,7 @@ enum ts_call {
 	TS_C_NANOSLEEP, TS_C_CLOCK_NANOSLEEP, TS_C_USLEEP, TS_C_PAUSE, TS_C_SIGSUSPEND,
 	TS_C_WAIT, TS_C_SPLICE, TS_C_CLOSE,
 	TS_C_SLEEP, TS_C_SIGTIMEDWAIT, TS_C_SIGWAITINFO, TS_C_SEMOP, TS_C_SEMTIMEDOP,
-	TS_C_MSGRCV, TS_C_MSGSND, TS_C_SEM_TIMEDWAIT, TS_C_EPOLL_PWAIT2,
+	TS_C_MSGRCV, TS_C_MSGSND, TS_C_SEM_TIMEDWAIT, TS_C_SEM_CLOCKWAIT, TS_C_EPOLL_PWAIT2,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;

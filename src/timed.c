@@ -2,7 +2,8 @@
  * kernel never restarts after a signal handler (signal(7)).  Besides the
  * program's own handlers, tcpsafe's SIGCHLD handler (children.c) must
  * never show here as an EINTR, so sleep(), sigtimedwait(), System V
- * semop()/msgrcv()/msgsnd() and sem_timedwait() are covered too.
+ * semop()/msgrcv()/msgsnd(), sem_timedwait() and sem_clockwait() are
+ * covered too.
  *
  * When the EINTR policy retries one of these, it must not restart the full
  * timeout: a poll(500 ms) interrupted by SIGCHLD at 400 ms goes on for
@@ -325,6 +326,16 @@ TS_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abstime)
 	for (;;) {
 		int r = ts_real.sem_timedwait(sem, abstime);
 		if (TS_LIKELY(r == 0) || !ts_io_again(TS_C_SEM_TIMEDWAIT, -1, &seq))
+			return r;
+	}
+}
+
+TS_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	unsigned long seq = ts_tsig.hseq;
+	for (;;) {
+		int r = ts_real.sem_clockwait(sem, clock, abstime);
+		if (TS_LIKELY(r == 0) || !ts_io_again(TS_C_SEM_CLOCKWAIT, -1, &seq))
 			return r;
 	}
 }

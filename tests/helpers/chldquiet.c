@@ -135,6 +135,10 @@ int main(void)
 	abs.tv_nsec += 300000000;
 	if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
 	t0 = now(); r = sem_timedwait(&psem, &abs); report("sem_timedwait", r, errno, t0, 0.3);
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	abs.tv_nsec += 300000000;
+	if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
+	t0 = now(); r = sem_clockwait(&psem, CLOCK_MONOTONIC, &abs); report("sem_clockwait", r, errno, t0, 0.3);
 	int st;
 	waitpid(poster, &st, 0);
 	semctl(semid, 0, IPC_RMID);
