@@ -131,6 +131,17 @@ TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	           epoll_pwait_again);
 }
 
+/* No timeout to shorten, or an absolute deadline: the same call again. */
+#define TS_SAME_AGAIN(rt, call, expr)                                          \
+	do {                                                                   \
+		unsigned long seq_ = ts_tsig.hseq;                             \
+		for (;;) {                                                     \
+			rt r_ = (expr);                                        \
+			if (TS_LIKELY(r_ >= 0) || !ts_io_again(call, -1, &seq_))  \
+				return r_;                                     \
+		}                                                              \
+	} while (0)
+
 /* timespec calls: NULL = forever; the program's timespec is const */
 #define TS_TIMEOUT_CALL(call, tmo, expr_with_tp)                               \
 	do {                                                                   \
@@ -311,33 +322,17 @@ TS_EXPORT int msgsnd(int id, const void *msg, size_t n, int flags)
 
 TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
 {
-	unsigned long seq = ts_tsig.hseq;
-	for (;;) {
-		ssize_t r = ts_real.msgrcv(id, msg, n, type, flags);
-		if (TS_LIKELY(r >= 0) || !ts_io_again(TS_C_MSGRCV, -1, &seq))
-			return r;
-	}
+	TS_SAME_AGAIN(ssize_t, TS_C_MSGRCV, ts_real.msgrcv(id, msg, n, type, flags));
 }
 
-/* absolute deadline: the same one again */
 TS_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abstime)
 {
-	unsigned long seq = ts_tsig.hseq;
-	for (;;) {
-		int r = ts_real.sem_timedwait(sem, abstime);
-		if (TS_LIKELY(r == 0) || !ts_io_again(TS_C_SEM_TIMEDWAIT, -1, &seq))
-			return r;
-	}
+	TS_SAME_AGAIN(int, TS_C_SEM_TIMEDWAIT, ts_real.sem_timedwait(sem, abstime));
 }
 
 TS_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
-	unsigned long seq = ts_tsig.hseq;
-	for (;;) {
-		int r = ts_real.sem_clockwait(sem, clock, abstime);
-		if (TS_LIKELY(r == 0) || !ts_io_again(TS_C_SEM_CLOCKWAIT, -1, &seq))
-			return r;
-	}
+	TS_SAME_AGAIN(int, TS_C_SEM_CLOCKWAIT, ts_real.sem_clockwait(sem, clock, abstime));
 }
 
 TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
