@@ -96,6 +96,22 @@ int ts_eintr_retry_restartable(enum ts_call call, int fd)
 	return ts_eintr_retry(call, fd, &seq);
 }
 
+/* A semaphore wait with a deadline is how a language runtime blocks while
+ * staying interruptible: CPython's locks wait in sem_clockwait() (or
+ * sem_timedwait()), and on EINTR run the program's signal handlers, which
+ * may be what the wait is for (a SIGCHLD handler reaping a child).  So the
+ * EINTR of a program handler reaches the program in every mode, as without
+ * tcpsafe; only one that no program handler caused (tcpsafe's own SIGCHLD)
+ * is left to the policy. */
+int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq)
+{
+	if (ts_tsig.hseq != *seq) {
+		ts_tsig.decided = ts_tsig.hseq;
+		return 0;
+	}
+	return ts_eintr_retry(call, -1, seq);
+}
+
 int ts_eintr_force_restart(int sig)
 {
 	return ts_active && ts_cfg.eintr == TS_EINTR_RETRY && sig >= 1 && sig <= 64 &&

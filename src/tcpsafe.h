@@ -232,6 +232,8 @@ int ts_eintr_force_restart(int sig) TS_HIDDEN;
 void ts_eintr_own_handler_ran(void) TS_HIDDEN;
 /* For pause/sigsuspend: resume only if no program handler ran at all. */
 int ts_eintr_resume_wait(enum ts_call call, unsigned long *seq) TS_HIDDEN;
+/* For semaphore waits: never after a program handler (see eintr.c). */
+int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq) TS_HIDDEN;
 
 /* ---- signals.c: per-signal table of what the program asked for --------- */
 void ts_signals_init(void) TS_HIDDEN;

@@ -325,14 +325,26 @@ TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
 	TS_SAME_AGAIN(ssize_t, TS_C_MSGRCV, ts_real.msgrcv(id, msg, n, type, flags));
 }
 
+/* Semaphores: after tcpsafe's own SIGCHLD only (ts_eintr_retry_unless_program). */
+#define TS_SEM_AGAIN(call, expr)                                               \
+	do {                                                                   \
+		unsigned long seq_ = ts_tsig.hseq;                             \
+		for (;;) {                                                     \
+			int r_ = (expr);                                       \
+			if (TS_LIKELY(r_ == 0) || errno != EINTR ||            \
+			    !ts_eintr_retry_unless_program(call, &seq_))       \
+				return r_;                                     \
+		}                                                              \
+	} while (0)
+
 TS_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abstime)
 {
-	TS_SAME_AGAIN(int, TS_C_SEM_TIMEDWAIT, ts_real.sem_timedwait(sem, abstime));
+	TS_SEM_AGAIN(TS_C_SEM_TIMEDWAIT, ts_real.sem_timedwait(sem, abstime));
 }
 
 TS_EXPORT int sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
 {
-	TS_SAME_AGAIN(int, TS_C_SEM_CLOCKWAIT, ts_real.sem_clockwait(sem, clock, abstime));
+	TS_SEM_AGAIN(TS_C_SEM_CLOCKWAIT, ts_real.sem_clockwait(sem, clock, abstime));
 }
 
 TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
