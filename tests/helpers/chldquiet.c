@@ -199,7 +199,8 @@ int main(void)
 		r = k ? sem_clockwait(&psem, CLOCK_MONOTONIC, &dl) : sem_timedwait(&psem, &dl);
 		double took = now() - t0;
 		printf("%s after a program handler: r=%ld errno=%s %s\n",
-		       k ? "sem_clockwait" : "sem_timedwait", r, r ? strerror(errno) : "-",
+		       k ? "sem_clockwait" : "sem_timedwait", r,
+		       r ? (errno == EINTR ? "EINTR" : strerror(errno)) : "-",
 		       took < 1.5 ? "at once" : "at the deadline (WRONG)");
 		waitpid(poke, &st, 0);
 	}
