@@ -131,17 +131,6 @@ TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 	           epoll_pwait_again);
 }
 
-/* No timeout to shorten, or an absolute deadline: the same call again. */
-#define TS_SAME_AGAIN(rt, call, expr)                                          \
-	do {                                                                   \
-		unsigned long seq_ = ts_tsig.hseq;                             \
-		for (;;) {                                                     \
-			rt r_ = (expr);                                        \
-			if (TS_LIKELY(r_ >= 0) || !ts_io_again(call, -1, &seq_))  \
-				return r_;                                     \
-		}                                                              \
-	} while (0)
-
 /* timespec calls: NULL = forever; the program's timespec is const */
 #define TS_TIMEOUT_CALL(call, tmo, expr_with_tp)                               \
 	do {                                                                   \
@@ -322,10 +311,16 @@ TS_EXPORT int msgsnd(int id, const void *msg, size_t n, int flags)
 
 TS_EXPORT ssize_t msgrcv(int id, void *msg, size_t n, long type, int flags)
 {
-	TS_SAME_AGAIN(ssize_t, TS_C_MSGRCV, ts_real.msgrcv(id, msg, n, type, flags));
+	unsigned long seq = ts_tsig.hseq;
+	for (;;) {
+		ssize_t r = ts_real.msgrcv(id, msg, n, type, flags);
+		if (TS_LIKELY(r >= 0) || !ts_io_again(TS_C_MSGRCV, -1, &seq))
+			return r;
+	}
 }
 
-/* Semaphores: after tcpsafe's own SIGCHLD only (ts_eintr_retry_unless_program). */
+/* Semaphores, absolute deadline: the same call again, but only after
+ * tcpsafe's own SIGCHLD (ts_eintr_retry_unless_program). */
 #define TS_SEM_AGAIN(call, expr)                                               \
 	do {                                                                   \
 		unsigned long seq_ = ts_tsig.hseq;                             \
