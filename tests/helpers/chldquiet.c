@@ -59,6 +59,20 @@ static void *forker(void *arg)
 
 static void on_usr1(int sig) { (void)sig; }
 
+/* An absolute deadline ms from now on clock c, for the semaphore waits. */
+static struct timespec deadline(clockid_t c, long ms)
+{
+	struct timespec t;
+	clock_gettime(c, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += ms % 1000 * 1000000L;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
 /* Early is the failure looked for (an EINTR cut it short); late is load. */
 static void report(const char *what, long r, int err, double t0, double want)
 {
@@ -132,14 +146,9 @@ int main(void)
 	t0 = now(); r = msgrcv(msqid, &m, 1, 0, 0);
 	report("msgrcv", r, errno, t0, atomic_load(&posted[1]) - t0);
 	sem_init(&psem, 0, 0);
-	struct timespec abs;
-	clock_gettime(CLOCK_REALTIME, &abs);
-	abs.tv_nsec += 300000000;
-	if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
+	struct timespec abs = deadline(CLOCK_REALTIME, 300);
 	t0 = now(); r = sem_timedwait(&psem, &abs); report("sem_timedwait", r, errno, t0, 0.3);
-	clock_gettime(CLOCK_MONOTONIC, &abs);
-	abs.tv_nsec += 300000000;
-	if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
+	abs = deadline(CLOCK_MONOTONIC, 300);
 	t0 = now(); r = sem_clockwait(&psem, CLOCK_MONOTONIC, &abs); report("sem_clockwait", r, errno, t0, 0.3);
 	int st;
 	waitpid(poster, &st, 0);
@@ -192,9 +201,7 @@ int main(void)
 			kill(getppid(), SIGUSR1);
 			_exit(0);
 		}
-		struct timespec dl;
-		clock_gettime(k ? CLOCK_MONOTONIC : CLOCK_REALTIME, &dl);
-		dl.tv_sec += 2;
+		struct timespec dl = deadline(k ? CLOCK_MONOTONIC : CLOCK_REALTIME, 2000);
 		t0 = now();
 		r = k ? sem_clockwait(&psem, CLOCK_MONOTONIC, &dl) : sem_timedwait(&psem, &dl);
 		double took = now() - t0;
