@@ -36,7 +36,10 @@ static void teardown(void)
 }
 
 /* Attack port with rst_client; collects the client ports it reported.
- * Returns the number of resets. */
+ * Returns the number of resets.  The servers attacked keep their default
+ * 32 MiB reply: loopback buffered 3.7 MiB here for a peer that reads one
+ * byte, so a 4 MiB reply could finish before the RST on another kernel
+ * (it did once in CI) and the error these tests look for never came. */
 static int attack(int port, int count, int parallel, int ports[], int maxports)
 {
 	char ps[16], cs[16], js[16], out[65536];
@@ -259,7 +262,7 @@ START_TEST(bad_variable_warns_once_and_defaults_apply)
 	char env1[256], want[300];
 	snprintf(env1, sizeof env1, "%s=%s", var, val);
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
 	const char *extra[] = {env1, NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
@@ -320,7 +323,7 @@ START_TEST(fd2_socket_gets_nothing_syslog_gets_the_lines)
 	snprintf(env1, sizeof env1, "TCPSAFE_SYSLOG_SOCKET=%s", sockpath);
 	const char *extra[] = {env1, NULL};
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
 	proc_start_fd2(&s, WITH, argv, extra, sp[1]);
 	close(sp[1]);
 	int port = proc_port(&s);
@@ -444,7 +447,7 @@ START_TEST(syslog_destination)
 	snprintf(env1, sizeof env1, "TCPSAFE_SYSLOG_SOCKET=%s", sockpath);
 	const char *extra[] = {env1, "TCPSAFE_LOG=syslog", NULL};
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
 	int ports[4];
@@ -463,7 +466,7 @@ END_TEST
 START_TEST(log_none_and_levels)
 {
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
 	static const char *const cases[][2] = {
 		{"TCPSAFE_LOG=none", NULL}, {"TCPSAFE_LOG_LEVEL=warn", NULL},
 		{"TCPSAFE_LOG_LEVEL=debug", "action=suppressed"},
@@ -493,7 +496,7 @@ END_TEST
 START_TEST(rate_limit_counts_what_it_drops)
 {
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "10", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "10", NULL};
 	const char *extra[] = {"TCPSAFE_LOG_RATE=5", NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
@@ -690,7 +693,7 @@ START_TEST(calls_before_our_constructor)
 	char line[256];
 	const char *extra[] = {"LD_PRELOAD=" LIBPATH ":" TS_BUILDDIR "/tests/helpers/.libs/libearly.so",
 	                       NULL};
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", "4194304", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
 	proc_start(&s, WITHOUT, argv, extra);
 	ck_assert_int_eq(proc_read_line(&s, "early: write ok", line, sizeof line, 5000), 0);
 	ck_assert_int_eq(proc_read_line(&s, "early: handler", line, sizeof line, 5000), 0);
