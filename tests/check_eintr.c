@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -404,6 +405,35 @@ START_TEST(alarm_read_times_out_both_ways)
 }
 END_TEST
 
+/* Waits (bounded) until pid's main thread is in accept(2) or accept4(2),
+ * as /proc/PID/syscall tells: a SIGTERM sent before the call starts would
+ * set the flag and leave the loop blocked in accept.  A fixed sleep was
+ * not always long enough under memcheck. */
+static void wait_in_accept(pid_t pid)
+{
+	char path[64], buf[64];
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	for (long t0 = ms_now(); ms_now() - t0 < ts_ms(5000);) {
+		FILE *f = fopen(path, "r");
+		int nr = -1;
+		if (f) {
+			if (fgets(buf, sizeof buf, f))
+				nr = atoi(buf);
+			fclose(f);
+		} else {
+			break; /* not readable here: the sleep below */
+		}
+#ifdef SYS_accept
+		if (nr == SYS_accept)
+			return;
+#endif
+		if (nr == SYS_accept4)
+			return;
+		usleep(10000);
+	}
+	usleep((useconds_t)ts_ms(100) * 1000);
+}
+
 START_TEST(sigterm_flag_stops_accept_loop_both_ways)
 {
 	for (int preload = WITHOUT; preload <= WITH; preload++) {
@@ -412,7 +442,7 @@ START_TEST(sigterm_flag_stops_accept_loop_both_ways)
 		char *argv[] = {HELPER("term_accept"), NULL};
 		proc_start(&p, preload, argv, NULL);
 		ck_assert_int_gt(proc_port(&p), 0);
-		usleep(100000);
+		wait_in_accept(p.pid);
 		long t0 = ms_now();
 		kill(p.pid, SIGTERM);
 		ck_assert_msg(proc_wait(&p, 1000) == 0, "preload %d: still running 1 s after SIGTERM",

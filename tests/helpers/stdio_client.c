@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	}
 	FILE *f = fdopen(fd, "w");
 	setvbuf(f, NULL, _IONBF, 0);
-	usleep(100000); /* let the server close its side */
+	usleep(300000); /* let the server close its side, on a loaded machine too */
 	for (int i = 0; i < 50; i++) {
 		if (fputs("hello over stdio\n", f) == EOF) {
 			perror("stdio write error");
