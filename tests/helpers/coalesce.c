@@ -10,8 +10,10 @@
  * others merge into it, so the handler runs fewer than 20 times and, on a
  * plain kernel, zombies are left behind.
  *
- * The parent sleeps 500 ms (nanosleep, resumed with the remaining time
- * after EINTR), blocks SIGCHLD (the handler is done from then on), then
+ * The parent waits until every child has exited (each holds the write end
+ * of a second pipe: end-of-file when the last one is gone, however slow
+ * their exits, e.g. under memcheck), sleeps 500 ms more (nanosleep,
+ * resumed with the remaining time after EINTR), blocks SIGCHLD (the handler is done from then on), then
  * prints
  *   handled=H zombies=Z
  * H: statuses the handler collected; Z: zombie children of this process
@@ -155,7 +157,7 @@ int main(int argc, char **argv)
 	struct timespec ts = {0, 500 * 1000000L};
 	sigset_t chld, all, old;
 	pthread_t wd;
-	int p[2], st, h, later = 0, unique = 0, dup = 0, blocked = 0;
+	int p[2], gone[2], st, h, later = 0, unique = 0, dup = 0, blocked = 0;
 	long zombies;
 	pid_t pid;
 
@@ -177,7 +179,7 @@ int main(int argc, char **argv)
 	if (sigaction(SIGCHLD, &sa, NULL))
 		fail("sigaction");
 
-	if (pipe2(p, O_CLOEXEC))
+	if (pipe2(p, O_CLOEXEC) || pipe2(gone, O_CLOEXEC))
 		fail("pipe");
 	/* the watchdog thread starts with every signal blocked, so that
 	 * SIGCHLD is only ever handled by the main thread */
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 			char c;
 
 			close(p[1]);
+			close(gone[0]); /* gone[1] closes when this child exits */
 			/* end-of-file once the parent has closed its end (or died) */
 			while (read(p[0], &c, 1) < 0 && errno == EINTR)
 				;
@@ -205,10 +208,23 @@ int main(int argc, char **argv)
 		kids[i] = pid;
 	}
 	close(p[0]);
+	close(gone[1]);
 	if (blocked && sigprocmask(SIG_BLOCK, &chld, NULL))
 		fail("sigprocmask");
 	close(p[1]); /* all 20 wake up and exit together */
 
+	/* every child has exited (however slowly, e.g. under memcheck) ... */
+	for (;;) {
+		char c;
+		ssize_t r = read(gone[0], &c, 1);
+		if (r == 0)
+			break;
+		if (r < 0 && errno == EINTR) /* the handler ran */
+			continue;
+		fail("read");
+	}
+	close(gone[0]);
+	/* ... and has had 500 ms to be collected */
 	while (nanosleep(&ts, &ts) < 0) {
 		if (errno != EINTR)
 			fail("nanosleep");
