@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 enum which { W_READ, W_ACCEPT, W_POLL };
 static const char *const names[] = {"read", "accept", "poll"};
 
@@ -90,12 +92,7 @@ static int one(enum which w)
 	j.which = w;
 	int wake = -1; /* pipe write end */
 	if (w == W_ACCEPT) {
-		j.addr.sin_family = AF_INET;
-		inet_pton(AF_INET, "127.0.0.1", &j.addr.sin_addr);
-		socklen_t l = sizeof j.addr;
-		j.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (j.fd < 0 || bind(j.fd, (struct sockaddr *)&j.addr, sizeof j.addr) < 0 ||
-		    listen(j.fd, 8) < 0 || getsockname(j.fd, (struct sockaddr *)&j.addr, &l) < 0) {
+		if ((j.fd = lo_listen(SOCK_CLOEXEC, 8, &j.addr)) < 0) {
 			perror("cancel_read: listener");
 			exit(1);
 		}

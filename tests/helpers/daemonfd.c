@@ -31,6 +31,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #define CHUNK (64 * 1024)
 
 static char chunk[CHUNK + 26];
@@ -84,15 +86,12 @@ int main(int argc, char **argv)
 	for (int fd = 0, max = getdtablesize(); fd < max; fd++)
 		close(fd);
 
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	int lfd = lo_listen(0, 64, &sa);
+	if (lfd < 0)
+		return 14;
 	if (lfd != 0)
 		return 13;
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof sa;
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 64) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
-		return 14;
 	char text[128], path[4096];
 	snprintf(text, sizeof text, "port %d\n", ntohs(sa.sin_port));
 	snprintf(path, sizeof path, "%s.port", result);

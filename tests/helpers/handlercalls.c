@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 static int lfd, sp[2], dead[2], cmd[2], ack[2];
 static pid_t pinger;
 static volatile sig_atomic_t pipes, accepted, eagain, echoed, urg_ok, urg_bad;
@@ -166,12 +168,8 @@ int main(int argc, char **argv)
 	if (argc != 4)
 		return 2;
 	int npipes = atoi(argv[1]), npings = atoi(argv[2]), nchildren = atoi(argv[3]);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof sa;
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 64) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0)
+	struct sockaddr_in sa;
+	if ((lfd = lo_listen(SOCK_NONBLOCK, 64, &sa)) < 0)
 		return 3;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, dead) < 0 ||
 	    pipe(cmd) < 0 || pipe(ack) < 0)

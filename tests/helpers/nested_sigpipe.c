@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 static atomic_int stop;
 static pid_t writer;
 static atomic_ulong handled;
@@ -82,14 +84,8 @@ int main(int argc, char **argv)
 
 	/* a loopback connection, reset by the accepted side */
 	struct sockaddr_in a;
-	socklen_t al = sizeof a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 1) < 0 ||
-	    getsockname(l, (struct sockaddr *)&a, &al) < 0 ||
-	    connect(c, (struct sockaddr *)&a, sizeof a) < 0)
+	int l = lo_listen(0, 1, &a), c = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) < 0)
 		fail("connection");
 	int s = accept(l, NULL, NULL);
 	if (s < 0)

@@ -57,6 +57,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #define MAXT 256
 #define CHUNK 16384
 #define BATCH 8
@@ -528,13 +530,7 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 
 	struct sockaddr_in a;
-	socklen_t al = sizeof a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listenfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (listenfd < 0 || bind(listenfd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    listen(listenfd, 1024) < 0 || getsockname(listenfd, (struct sockaddr *)&a, &al) < 0)
+	if ((listenfd = lo_listen(0, 1024, &a)) < 0)
 		die("listen error", errno);
 	port = ntohs(a.sin_port);
 

@@ -10,20 +10,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 int main(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof sa;
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 1) < 0 ||
-	    getsockname(l, (struct sockaddr *)&sa, &sl) < 0)
+	struct sockaddr_in sa;
+	int l = lo_listen(0, 1, &sa);
+	if (l < 0)
 		return 2;
 	int c = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0)
 		return 3;
 	struct sockaddr_in me;
-	sl = sizeof me;
+	socklen_t sl = sizeof me;
 	getsockname(c, (struct sockaddr *)&me, &sl);
 	int a = accept(l, NULL, NULL);
 	if (a < 0)

@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 static volatile sig_atomic_t stop;
 static pid_t watchdog = -1;
 
@@ -118,20 +120,9 @@ int main(void)
 		err_sys("sigaction");
 
 	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_port = 0;
-	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-	int listenfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int listenfd = lo_listen(SOCK_CLOEXEC, 64, &addr);
 	if (listenfd < 0)
-		err_sys("socket");
-	socklen_t alen = sizeof addr;
-	if (bind(listenfd, (struct sockaddr *)&addr, sizeof addr) < 0)
-		err_sys("bind");
-	if (listen(listenfd, 64) < 0)
 		err_sys("listen");
-	if (getsockname(listenfd, (struct sockaddr *)&addr, &alen) < 0)
-		err_sys("getsockname");
 
 	start_watchdog(listenfd, secs);
 

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 static int lport(int fd)
 {
 	struct sockaddr_in me;
@@ -39,12 +41,9 @@ static int child(void *arg)
 int main(int argc, char **argv)
 {
 	static char stack[256 * 1024] __attribute__((aligned(16)));
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof sa;
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 2) < 0 ||
-	    getsockname(l, (struct sockaddr *)&sa, &sl) < 0)
+	struct sockaddr_in sa;
+	int l = lo_listen(0, 2, &sa);
+	if (l < 0)
 		return 2;
 	int c[2];
 	for (int i = 0; i < 2; i++) {
