@@ -23,6 +23,16 @@ if [ $# -ne 1 ]; then
 fi
 build=$1
 server=$build/examples/sigpipe_server
+# The reply must outlast what one connection's socket buffers hold, or the
+# server finishes before the reset: 32 MiB (its default) is far more on
+# default settings; a host tuned for larger buffers gets twice its limits.
+num() { case $1 in ''|*[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
+wmem=$(num "$(awk '{print $3}' /proc/sys/net/ipv4/tcp_wmem 2>/dev/null)")
+wmax=$(num "$(cat /proc/sys/net/core/wmem_max 2>/dev/null)")
+rmem=$(num "$(awk '{print $2}' /proc/sys/net/ipv4/tcp_rmem 2>/dev/null)")
+[ "$wmax" -gt "$wmem" ] && wmem=$wmax
+reply=$((2 * (wmem + rmem) + 1048576))
+[ "$reply" -lt 33554432 ] && reply=33554432
 client=$build/examples/rst_client
 launcher=$build/src/tcpsafe
 library=$build/src/.libs/libtcpsafe.so
@@ -136,7 +146,7 @@ part1=fail
 part2=fail
 
 echo "=== Part 1: a legacy server WITHOUT tcpsafe ==="
-echo "sigpipe_server writes a 32 MiB reply to each client without checking"
+echo "sigpipe_server writes a $((reply >> 20)) MiB reply to each client without checking"
 echo "write(); rst_client reads one byte and then resets the connection."
 echo
 sigign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status 2>/dev/null)
@@ -144,7 +154,7 @@ if [ -n "$sigign" ] && [ $((0x${sigign#"${sigign%????}"} & 0x1000)) -ne 0 ]; the
     echo "demo: SIGPIPE is ignored in the environment this demo was started"
     echo "from, and programs inherit that: part 1 cannot show the problem."
     echo "Run the demo from an ordinary shell."
-elif start_server plain "$server" -n 2; then
+elif start_server plain "$server" -n 2 -s "$reply"; then
     attack plain-client
     finish "$server_pid" 10
     server_pid=
@@ -166,7 +176,7 @@ echo "=== Part 2: the same server under tcpsafe ==="
 if [ ! -x "$launcher" ] || [ ! -f "$library" ]; then
     echo "demo: $launcher or $library is missing: build tcpsafe first."
 elif start_server tcpsafe env TCPSAFE_LOG=stderr \
-        "$launcher" --library="$library" -- "$server" -n 2; then
+        "$launcher" --library="$library" -- "$server" -n 2 -s "$reply"; then
     attack tcpsafe-client1
     client1=$status
     attack tcpsafe-client2

@@ -12,9 +12,12 @@
  * Why this is deterministic: the reply (32 MiB by default) is far larger
  * than what loopback TCP can buffer for a peer that does not read (the
  * send buffer is capped by net.ipv4.tcp_wmem[2], 4 MiB by default, plus
- * the peer's unread receive buffer, which does not grow while nobody
- * reads), so the server is always blocked in write() - or still writing -
- * when the RST arrives; it can never finish the reply first.
+ * the peer's unread receive buffer, net.ipv4.tcp_rmem[1], which does not
+ * grow while nobody reads), so the server is always blocked in write() -
+ * or still writing - when the RST arrives; it can never finish the reply
+ * first.  A host tuned for larger buffers needs a larger -s: the tests and
+ * the demo pass twice what the sysctls allow (loopback held 27 MB of a
+ * reply with tcp_rmem[1] at 16 MiB).
  *
  * usage: sigpipe_server [-p PORT] [-n N] [-s BYTES]
  */

@@ -14,7 +14,8 @@
  * loopback TCP can buffer for a client that does not read (send buffer
  * capped at net.ipv4.tcp_wmem[2] = 4 MiB by default, plus the client's
  * unread receive buffer): every thread is still writing when the RST
- * arrives.  -n counts clients over all threads.
+ * arrives (on a host tuned for larger buffers, pass a larger -s, as the
+ * tests do).  -n counts clients over all threads.
  *
  * usage: threaded_server [-p PORT] [-n N] [-s BYTES] [-t THREADS]
  */

@@ -638,30 +638,6 @@ static int read_reply(int fd, long size, long *got)
 	return exact && n == size;
 }
 
-/* More than the socket buffers of one connection can hold, so a writer
- * to a client that does not read is still writing when it resets. */
-static long reply_size(void)
-{
-	long w = 0, r = 0, x;
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
-	if (f && fscanf(f, "%ld %ld %ld", &x, &x, &w) != 3)
-		w = 0;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/sys/net/core/wmem_max", "r");
-	if (f && fscanf(f, "%ld", &x) == 1 && x > w)
-		w = x;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/sys/net/ipv4/tcp_rmem", "r");
-	if (f && fscanf(f, "%ld %ld", &x, &r) != 2)
-		r = 0;
-	if (f)
-		fclose(f);
-	long want = 2 * (w + r) + (1 << 20);
-	return want > (8L << 20) ? want : (8L << 20);
-}
-
 struct daemon_run {
 	int status;
 	char result[256];
@@ -764,7 +740,7 @@ static void daemon_case(const char *mode)
 {
 	struct daemon_run a, b;
 	int clients = long_tests() ? 90 : 18;
-	long size = reply_size();
+	long size = ts_reply_size(8L << 20);
 	char want[128];
 	syslog_open();
 

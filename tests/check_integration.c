@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,8 +23,14 @@
 
 static char *logbuf, *errbuf;
 
+/* "-s" arguments: the examples' default replies, or more on a host whose
+ * socket buffers are larger (the reply must outlast the buffers) */
+static char reply32[32], reply8[32];
+
 static void setup(void)
 {
+	snprintf(reply32, sizeof reply32, "%ld", ts_reply_size(32L << 20));
+	snprintf(reply8, sizeof reply8, "%ld", ts_reply_size(8L << 20));
 	logbuf = malloc(BIG);
 	errbuf = malloc(BIG);
 	signal(SIGPIPE, SIG_IGN); /* the runner itself must survive its pipes */
@@ -36,10 +43,11 @@ static void teardown(void)
 }
 
 /* Attack port with rst_client; collects the client ports it reported.
- * Returns the number of resets.  The servers attacked keep their default
- * 32 MiB reply: loopback buffered 3.7 MiB here for a peer that reads one
- * byte, so a 4 MiB reply could finish before the RST on another kernel
- * (it did once in CI) and the error these tests look for never came. */
+ * Returns the number of resets.  The servers attacked get a reply (-s)
+ * larger than this machine's socket buffers can hold (ts_reply_size), and
+ * never less than their default: loopback buffered 3.7 MiB here for a
+ * peer that reads one byte, so a 4 MiB reply once finished before the RST
+ * in CI and the error these tests look for never came. */
 static int attack(int port, int count, int parallel, int ports[], int maxports)
 {
 	char ps[16], cs[16], js[16], out[65536];
@@ -94,10 +102,10 @@ static void assert_logged_peer(const char *log, int server_port, int client_port
 
 /* ---- a server killed by SIGPIPE without, serving on with --------------- */
 
-static void server_without(const char *prog, int count, int parallel)
+static void server_without(const char *prog, char *reply, int count, int parallel)
 {
 	struct proc s;
-	char *argv[] = {(char *)prog, "-n", "100", NULL};
+	char *argv[] = {(char *)prog, "-n", "100", "-s", reply, NULL};
 	proc_start(&s, WITHOUT, argv, NULL);
 	int port = proc_port(&s);
 	ck_assert_int_gt(port, 0);
@@ -107,14 +115,14 @@ static void server_without(const char *prog, int count, int parallel)
 	unlink(s.err);
 }
 
-static void server_with(const char *prog, int rounds, int count, int parallel, const char *env1,
-                        const char *env2)
+static void server_with(const char *prog, char *reply, int rounds, int count, int parallel,
+                        const char *env1, const char *env2)
 {
 	struct proc s;
 	char n[16], logenv[300], line[128], want[32];
 	int total = rounds * count;
 	snprintf(n, sizeof n, "%d", total);
-	char *argv[] = {(char *)prog, "-n", n, NULL};
+	char *argv[] = {(char *)prog, "-n", n, "-s", reply, NULL};
 	tmp_path(s.log, sizeof s.log, "log");
 	char logpath[256];
 	snprintf(logpath, sizeof logpath, "%s", s.log);
@@ -131,46 +139,54 @@ static void server_with(const char *prog, int rounds, int count, int parallel, c
 	snprintf(want, sizeof want, "served %d", total);
 	ck_assert_msg(proc_read_line(&s, want, line, sizeof line, 20000) == 0, "no '%s'", want);
 	assert_exit(&s, 0);
-	/* all of it: a log cut at the buffer's end would look torn */
-	ck_assert_msg(slurp(logpath, logbuf, BIG) < BIG - 1, "log over %d bytes", BIG);
+	/* all of it: a log cut at the buffer's end would look torn (a debug
+	 * log grows with the reply, so with the host's socket buffers) */
+	struct stat lst;
+	ck_assert_int_eq(stat(logpath, &lst), 0);
+	size_t lsz = (size_t)lst.st_size + 2 > BIG ? (size_t)lst.st_size + 2 : BIG;
+	char *log = lsz > BIG ? malloc(lsz) : logbuf;
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(slurp(logpath, log, lsz) < lsz - 1, "log over %zu bytes", lsz);
 	for (int i = 0; i < got && i < 256; i++)
-		assert_logged_peer(logbuf, port, ports[i]);
+		assert_logged_peer(log, port, ports[i]);
 	int nl;
 	char bad[2048];
-	ck_assert_msg(all_lines_well_formed(logbuf, &nl, bad, sizeof bad), "malformed line: %s", bad);
+	ck_assert_msg(all_lines_well_formed(log, &nl, bad, sizeof bad), "malformed line: %s", bad);
 	if (env2) /* the concurrent debug run must really have produced volume */
 		ck_assert_msg(nl > 1000, "only %d lines", nl);
+	if (log != logbuf)
+		free(log);
 	unlink(logpath);
 	unlink(s.err);
 }
 
 START_TEST(sigpipe_server_dies_without)
 {
-	server_without(EXAMPLE("sigpipe_server"), 1, 1);
+	server_without(EXAMPLE("sigpipe_server"), reply32, 1, 1);
 }
 END_TEST
 
 START_TEST(sigpipe_server_survives_with)
 {
-	server_with(EXAMPLE("sigpipe_server"), 3, 1, 1, NULL, NULL);
+	server_with(EXAMPLE("sigpipe_server"), reply32, 3, 1, 1, NULL, NULL);
 }
 END_TEST
 
 START_TEST(dfl_server_dies_without)
 {
-	server_without(EXAMPLE("dfl_server"), 1, 1);
+	server_without(EXAMPLE("dfl_server"), reply32, 1, 1);
 }
 END_TEST
 
 START_TEST(dfl_server_survives_with)
 {
-	server_with(EXAMPLE("dfl_server"), 2, 1, 1, NULL, NULL);
+	server_with(EXAMPLE("dfl_server"), reply32, 2, 1, 1, NULL, NULL);
 }
 END_TEST
 
 START_TEST(threaded_server_dies_without)
 {
-	server_without(EXAMPLE("threaded_server"), 16, 16);
+	server_without(EXAMPLE("threaded_server"), reply8, 16, 16);
 }
 END_TEST
 
@@ -178,7 +194,7 @@ END_TEST
  * tear. */
 START_TEST(threaded_server_survives_with_untorn_log)
 {
-	server_with(EXAMPLE("threaded_server"), 2, 16, 16, "TCPSAFE_LOG_RATE=0",
+	server_with(EXAMPLE("threaded_server"), reply8, 2, 16, 16, "TCPSAFE_LOG_RATE=0",
 	            "TCPSAFE_LOG_LEVEL=debug");
 }
 END_TEST
@@ -231,7 +247,7 @@ END_TEST
 static void one_attack_expect_sigpipe(const char *env1)
 {
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "2", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "2", "-s", reply32, NULL};
 	const char *extra[] = {env1, NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
@@ -265,7 +281,7 @@ START_TEST(bad_variable_warns_once_and_defaults_apply)
 	char env1[256], want[300];
 	snprintf(env1, sizeof env1, "%s=%s", var, val);
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", reply32, NULL};
 	const char *extra[] = {env1, NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
@@ -326,7 +342,7 @@ START_TEST(fd2_socket_gets_nothing_syslog_gets_the_lines)
 	snprintf(env1, sizeof env1, "TCPSAFE_SYSLOG_SOCKET=%s", sockpath);
 	const char *extra[] = {env1, NULL};
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", reply32, NULL};
 	proc_start_fd2(&s, WITH, argv, extra, sp[1]);
 	close(sp[1]);
 	int port = proc_port(&s);
@@ -450,7 +466,7 @@ START_TEST(syslog_destination)
 	snprintf(env1, sizeof env1, "TCPSAFE_SYSLOG_SOCKET=%s", sockpath);
 	const char *extra[] = {env1, "TCPSAFE_LOG=syslog", NULL};
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", reply32, NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
 	int ports[4];
@@ -469,7 +485,7 @@ END_TEST
 START_TEST(log_none_and_levels)
 {
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", reply32, NULL};
 	static const char *const cases[][2] = {
 		{"TCPSAFE_LOG=none", NULL}, {"TCPSAFE_LOG_LEVEL=warn", NULL},
 		{"TCPSAFE_LOG_LEVEL=debug", "action=suppressed"},
@@ -499,7 +515,7 @@ END_TEST
 START_TEST(rate_limit_counts_what_it_drops)
 {
 	struct proc s;
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "10", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "10", "-s", reply32, NULL};
 	const char *extra[] = {"TCPSAFE_LOG_RATE=5", NULL};
 	proc_start(&s, WITH, argv, extra);
 	int port = proc_port(&s);
@@ -673,7 +689,7 @@ END_TEST
 START_TEST(launcher_runs_the_demo_server)
 {
 	struct proc s;
-	char *argv[] = {LAUNCHER, EXAMPLE("sigpipe_server"), "-n", "2", NULL};
+	char *argv[] = {LAUNCHER, EXAMPLE("sigpipe_server"), "-n", "2", "-s", reply32, NULL};
 	proc_start(&s, WITHOUT, argv, NULL);
 	int port = proc_port(&s);
 	ck_assert_int_gt(port, 0);
@@ -696,7 +712,7 @@ START_TEST(calls_before_our_constructor)
 	char line[256];
 	const char *extra[] = {"LD_PRELOAD=" LIBPATH ":" TS_BUILDDIR "/tests/helpers/.libs/libearly.so",
 	                       NULL};
-	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", NULL};
+	char *argv[] = {EXAMPLE("sigpipe_server"), "-n", "1", "-s", reply32, NULL};
 	proc_start(&s, WITHOUT, argv, extra);
 	ck_assert_int_eq(proc_read_line(&s, "early: write ok", line, sizeof line, 5000), 0);
 	ck_assert_int_eq(proc_read_line(&s, "early: handler", line, sizeof line, 5000), 0);

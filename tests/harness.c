@@ -102,6 +102,29 @@ double ts_time_scale(void)
 
 int ts_ms(int ms) { return (int)(ms * ts_time_scale()); }
 
+long ts_reply_size(long at_least)
+{
+	long w = 0, r = 0, x;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
+	if (f && fscanf(f, "%ld %ld %ld", &x, &x, &w) != 3)
+		w = 0;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/sys/net/core/wmem_max", "r"); /* SO_SNDBUF's bound */
+	if (f && fscanf(f, "%ld", &x) == 1 && x > w)
+		w = x;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/sys/net/ipv4/tcp_rmem", "r"); /* an unread receive buffer stays at its default */
+	if (f && fscanf(f, "%ld %ld", &x, &r) != 2)
+		r = 0;
+	if (f)
+		fclose(f);
+	/* twice, for margin: the buffers are counted with the kernel's overhead */
+	long want = 2 * (w + r) + (1L << 20);
+	return want > at_least ? want : at_least;
+}
+
 static void san_dir_init(void)
 {
 	if (san_dir[0] || (!sanitized() && !valgrind_path()))

@@ -65,6 +65,12 @@ void run_both(char *const argv[], char *a, char *b, size_t sz, int timeout_ms);
  * TS_VALGRIND=1, else 1); tests scale their upper bounds with ts_ms(). */
 double ts_time_scale(void);
 int ts_ms(int ms);
+/* A reply size (bytes) beyond what one loopback connection's socket
+ * buffers hold for a peer that reads nothing, from this machine's
+ * net.ipv4.tcp_wmem, net.core.wmem_max and net.ipv4.tcp_rmem; at least
+ * at_least.  A server writing it to a client that resets is still
+ * writing when the RST comes, on a tuned host too. */
+long ts_reply_size(long at_least);
 /* Runs every test of s, returns main()'s exit status.  In a sanitized build
  * or under TS_VALGRIND=1, a sanitizer or memcheck report from any process a
  * test started fails that test (or, found only at the end, the program). */
