@@ -174,7 +174,7 @@ if [ "$quick" = 1 ]; then
 else
     PP_PAIRS=11 PP_M=100000 SRV_C=2000 SRV_R=15 REAP_LS="10 1000 5000" REAP_REPS=3 SPAWN_N=2000
 fi
-CG_N1=20000 CG_N2=40000 SRV_P=8 REAP_K=2000 MEM_FDS=100000 MEM_ACC=1000 ALLOC_N=100000
+CG_N1=20000 CG_N2=40000 SRV_P=8 REAP_K=2000 MEM_FDS=100000 MEM_ACC="1000 9000" ALLOC_N=100000
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 pin_cpu=$((ncpu - 1))
 
@@ -555,8 +555,9 @@ echo "## 5. Memory, heap allocations and start-up"
 echo
 echo "Method: RSS is VmRSS from /proc/self/status.  At start: bench/mem.c prints it first thing in"
 echo "main() (median of 5 runs).  With many fds: RLIMIT_NOFILE is raised, then socketpairs are opened"
-echo "and, last, $MEM_ACC TCP connections over 127.0.0.1 are connected and accepted (so a per-fd peer table"
-echo "holds them at the highest fd numbers); RSS before and after.  Allocations: bench/malloccount.c, a"
+echo "and, last, A TCP connections over 127.0.0.1 are connected and accepted (A = $(echo "$MEM_ACC" | sed 's/ / and /'); a per-fd peer"
+echo "table holds both ends, the accepted ones at the highest fd numbers); RSS before and after; the last"
+echo "column is tcpsafe's delta over glibc's for the same A, per remembered fd (2A).  Allocations: bench/malloccount.c, a"
 echo "preload that counts malloc/calloc/realloc/free (and the memalign family) and forwards them with"
 echo "dlsym(RTLD_NEXT), is placed below tcpsafe (\`LD_PRELOAD=libtcpsafe.so:malloccount.so\`); bench/calls.c"
 echo "reads its counters just before and after a loop of $ALLOC_N iterations (expected: 0); \"malloc+free\""
@@ -576,16 +577,26 @@ for cfg in base tcpsafe $peers; do
     echo "| $(label "$cfg") | $med | $(echo "$runs" | sed 's/^ //; s/ /, /g') |"
 done
 echo
-echo "| preload | fds open | accepted TCP | RSS before (kB) | RSS after (kB) | delta (kB) |"
-echo "|---|---|---|---|---|---|"
+echo "| preload | fds open | accepted TCP | RSS before (kB) | RSS after (kB) | delta (kB) | over glibc, bytes per remembered fd |"
+echo "|---|---|---|---|---|---|---|"
 : >"$tmp/memnote"
-for cfg in base tcpsafe; do
-    out=$(run_cfg "$cfg" 120 "$B/mem" fds "$MEM_FDS" "$MEM_ACC" 2>>"$tmp/memnote")
-    if [ -z "$(echo "$out" | field fds)" ]; then
-        cat "$tmp/memnote" >>"$log"
-        fail "mem fds $cfg"
-    fi
-    echo "| $(label "$cfg") | $(echo "$out" | field fds) | $(echo "$out" | field accepted) | $(echo "$out" | field rss_before_kb) | $(echo "$out" | field rss_after_kb) | $(echo "$out" | field delta_kb) |"
+for acc in $MEM_ACC; do
+    base_delta=
+    for cfg in base tcpsafe; do
+        out=$(run_cfg "$cfg" 120 "$B/mem" fds "$MEM_FDS" "$acc" 2>>"$tmp/memnote")
+        if [ -z "$(echo "$out" | field fds)" ]; then
+            cat "$tmp/memnote" >>"$log"
+            fail "mem fds $cfg $acc"
+        fi
+        d=$(echo "$out" | field delta_kb)
+        per=
+        if [ "$cfg" = base ]; then
+            base_delta=$d
+        elif [ -n "$d" ] && [ -n "$base_delta" ]; then
+            per=$(( (d - base_delta) * 1024 / (2 * acc) ))
+        fi
+        echo "| $(label "$cfg") | $(echo "$out" | field fds) | $(echo "$out" | field accepted) | $(echo "$out" | field rss_before_kb) | $(echo "$out" | field rss_after_kb) | $d | $per |"
+    done
 done
 if grep -q note "$tmp/memnote"; then
     echo
