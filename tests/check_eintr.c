@@ -413,23 +413,18 @@ static void wait_in_accept(pid_t pid)
 {
 	char path[64], buf[64];
 	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	for (long t0 = ms_now(); ms_now() - t0 < ts_ms(5000);) {
+	for (long t0 = ms_now(); ms_now() - t0 < ts_ms(5000); usleep(10000)) {
 		FILE *f = fopen(path, "r");
-		int nr = -1;
-		if (f) {
-			if (fgets(buf, sizeof buf, f))
-				nr = atoi(buf);
-			fclose(f);
-		} else {
+		if (!f)
 			break; /* not readable here: the sleep below */
-		}
+		int nr = fgets(buf, sizeof buf, f) ? atoi(buf) : -1;
+		fclose(f);
 #ifdef SYS_accept
 		if (nr == SYS_accept)
 			return;
 #endif
 		if (nr == SYS_accept4)
 			return;
-		usleep(10000);
 	}
 	usleep((useconds_t)ts_ms(100) * 1000);
 }

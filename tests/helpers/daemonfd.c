@@ -21,7 +21,6 @@
  *   "clients=N failed=F fds=ok|wrong" (F: clients whose reply saw a write
  *   error), exit status 0. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>

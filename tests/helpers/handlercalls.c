@@ -18,7 +18,6 @@
  * Prints one line of counts, all determined by the arguments, and exits
  * 0; the same with and without tcpsafe. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -17,7 +17,6 @@
  *
  * Prints "writes=W epipe=E handled=H" and exits 0 if it was not killed. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>

@@ -40,7 +40,6 @@
  * seen by its worker and nothing unexpected happened; 1 otherwise
  * (message on stderr); 3 if the watchdog found the run hung (MS + 30 s). */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>

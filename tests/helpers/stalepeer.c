@@ -3,7 +3,6 @@
  * socketpair; a write on it then fails with EPIPE.  The log line must not
  * name the old TCP peer.  Prints the old peer's port for the test. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>

@@ -8,7 +8,6 @@
  * With the argument "clone" the child is made by clone(CLONE_VM) instead,
  * and runs alongside its parent.  Prints "fds A B ports PA PB". */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
