@@ -12,7 +12,7 @@
  *               after its fork() (the baseline, run without tcpsafe);
  *   none        the program never waits: the fork loop, then the time
  *               until all K have been reaped by someone else (tcpsafe's
- *               reaper thread).
+ *               SIGCHLD handler).
  *   per child = (fork loop + time until all K are reaped) / K.
  *
  * burst: K children are forked first, untimed, each blocked reading a
@@ -20,7 +20,7 @@
  *   that all K exit at once, and stops when all K are reaped: the cost of
  *   exiting and reaping only, without fork;
  *   burst-self  the program waitpid()s each pid, in fork order;
- *   burst-none  the program never waits (tcpsafe's reaper does it).
+ *   burst-none  the program never waits (tcpsafe's handler reaps).
  *   per child = that time / K.
  *
  * "Reaped" (modes none): the raw kill(pid, 0) system call says ESRCH (a

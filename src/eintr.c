@@ -107,6 +107,8 @@ int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq)
 {
 	if (ts_tsig.hseq != *seq) {
 		ts_tsig.decided = ts_tsig.hseq;
+		if (ts_active && ts_cfg.eintr != TS_EINTR_PASS)
+			ts_log_eintr_passed(call, -1, ts_tsig.last_sig);
 		return 0;
 	}
 	return ts_eintr_retry(call, -1, seq);

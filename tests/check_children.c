@@ -236,6 +236,31 @@ START_TEST(cache_bound_is_logged)
 }
 END_TEST
 
+/* A semaphore wait that a program handler interrupts gets its EINTR, as
+ * without tcpsafe, and the debug log says so, as for every other call. */
+START_TEST(semaphore_eintr_passed_is_logged)
+{
+	char a[512], b[512], logpath[256], logenv[300];
+	char *argv[] = {HELPER("chldquiet"), "sem", NULL};
+	int st = run(WITHOUT, argv, NULL, a, sizeof a, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "without: status %#x", st);
+	ck_assert_msg(strstr(a, "sem_timedwait after a program handler: r=-1 errno=EINTR at once") &&
+	                  strstr(a, "sem_clockwait after a program handler: r=-1 errno=EINTR at once"),
+	              "%s", a);
+	tmp_path(logpath, sizeof logpath, "log");
+	snprintf(logenv, sizeof logenv, "TCPSAFE_LOG=%s", logpath);
+	const char *extra[] = {"TCPSAFE_LOG_LEVEL=debug", logenv, NULL};
+	st = run(WITH, argv, extra, b, sizeof b, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "with: status %#x", st);
+	ck_assert_str_eq(a, b);
+	slurp(logpath, buf, BIG);
+	ck_assert_msg(strstr(buf, "event=eintr call=sem_timedwait action=pass sig=SIGUSR1") &&
+	                  strstr(buf, "event=eintr call=sem_clockwait action=pass sig=SIGUSR1"),
+	              "%.2000s", buf);
+	unlink(logpath);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("children");
@@ -256,6 +281,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, wait_semantics_identical);
 	tcase_add_test(t, python_subprocess_status);
+	tcase_add_test(t, semaphore_eintr_passed_is_logged);
 	suite_add_tcase(s, t);
 	return s;
 }
