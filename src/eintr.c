@@ -50,6 +50,14 @@ static int own_ran(void)
 	return ran;
 }
 
+/* An EINTR handed to the program: logged at level debug, except in pass
+ * mode, where passing is the rule. */
+static void note_passed(enum ts_call call, int fd, int sig)
+{
+	if (ts_cfg.eintr != TS_EINTR_PASS)
+		ts_log_eintr_passed(call, fd, sig);
+}
+
 int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 {
 	int saved = errno, sig = 0, retry;
@@ -78,8 +86,8 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	if (retry) {
 		*seq = now;
 		ts_log_retry(call, fd, EINTR);
-	} else if (ts_cfg.eintr != TS_EINTR_PASS) {
-		ts_log_eintr_passed(call, fd, sig);
+	} else {
+		note_passed(call, fd, sig);
 	}
 	ts_tsig.decided = now;
 	errno = saved;
@@ -107,8 +115,8 @@ int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq)
 {
 	if (ts_tsig.hseq != *seq) {
 		ts_tsig.decided = ts_tsig.hseq;
-		if (ts_active && ts_cfg.eintr != TS_EINTR_PASS)
-			ts_log_eintr_passed(call, -1, ts_tsig.last_sig);
+		if (ts_active)
+			note_passed(call, -1, ts_tsig.last_sig);
 		return 0;
 	}
 	return ts_eintr_retry(call, -1, seq);

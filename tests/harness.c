@@ -102,24 +102,31 @@ double ts_time_scale(void)
 
 int ts_ms(int ms) { return (int)(ms * ts_time_scale()); }
 
+/* The k-th number (from 1) in a /proc/sys file, or 0. */
+static long sysctl_field(const char *path, int k)
+{
+	long v = 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (int i = 0; i < k; i++)
+		if (fscanf(f, "%ld", &v) != 1) {
+			v = 0;
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 long ts_reply_size(long at_least)
 {
-	long w = 0, r = 0, x;
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
-	if (f && fscanf(f, "%ld %ld %ld", &x, &x, &w) != 3)
-		w = 0;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/sys/net/core/wmem_max", "r"); /* SO_SNDBUF's bound */
-	if (f && fscanf(f, "%ld", &x) == 1 && x > w)
+	/* the send buffer's bound: tcp_wmem[2], or wmem_max for SO_SNDBUF */
+	long w = sysctl_field("/proc/sys/net/ipv4/tcp_wmem", 3);
+	long x = sysctl_field("/proc/sys/net/core/wmem_max", 1);
+	if (x > w)
 		w = x;
-	if (f)
-		fclose(f);
-	f = fopen("/proc/sys/net/ipv4/tcp_rmem", "r"); /* an unread receive buffer stays at its default */
-	if (f && fscanf(f, "%ld %ld", &x, &r) != 2)
-		r = 0;
-	if (f)
-		fclose(f);
+	/* an unread receive buffer stays at its default, tcp_rmem[1] */
+	long r = sysctl_field("/proc/sys/net/ipv4/tcp_rmem", 2);
 	/* twice, for margin: the buffers are counted with the kernel's overhead */
 	long want = 2 * (w + r) + (1L << 20);
 	return want > at_least ? want : at_least;
