@@ -10,14 +10,20 @@
  *   A program handler runs through the signal layer's trampoline, which
  *   reaps first, so the program's own waits are answered from the cache.
  * - Standard signals coalesce: one SIGCHLD may stand for several deaths.
- *   So a sweep (peek at the next zombie with waitid(P_ALL, WNOWAIT), reap it
- *   if tracked, repeat) follows, at most once per SWEEP_MS: the kernel walks
- *   its whole child list for a peek, and under churn that would make each
- *   exit cost O(live children).  A sweep that is not due yet is left to a
- *   one-shot timer (a POSIX timer signalling SIGCHLD, no thread), so a
- *   coalesced zombie waits at most SWEEP_MS (SWEEP_MAX in a long burst).  With a program handler, the
- *   program's own SIGCHLDs drive the sweeps instead, one per signal: such a
- *   handler walks the child list with its own waits anyway.
+ *   So every SIGCHLD is followed by a sweep: peek at the next zombie with
+ *   waitid(P_ALL, WNOWAIT), reap it if tracked, repeat; the same walk of
+ *   the child list a correct server's own waitpid(-1, WNOHANG) loop makes.
+ *   After PEEKS zombies, or when something else comes first in the list
+ *   (a popen() child not collected yet, a traced child's stop), our own
+ *   children are checked by pid instead: a scan, at most one per SWEEP_MS
+ *   (SWEEP_MAX while scans find few zombies for their cost).  A scan that
+ *   is not due is owed, and made at the next SIGCHLD, fork() or wait that
+ *   finds it due.  No timer and no signal of our own: anything tcpsafe
+ *   raised could reach the program (sigwaitinfo, signalfd) or merge with a
+ *   child's SIGCHLD.
+ * - Only exits are ever reaped: a traced child's stops (which waitid
+ *   reports to its tracer whatever the flags) are checked for and left
+ *   alone, so they reach the program's own waits.
  * - A program thread blocked waiting for any child gets the next death from
  *   the kernel itself: while one waits, reaping steps aside (wait.c).
  * - Each status (code, uid, rusage) goes into a bounded cache, served to
@@ -75,9 +81,8 @@ struct reaper {
 	_Atomic int deferred;    /* a reap was left to such a waiter */
 	_Atomic long last_sweep; /* monotonic ms */
 	_Atomic long last_signal;
-	_Atomic long timer_at;   /* ms the timer fires at; past = not armed */
-	int timer_ok;
-	int timer_id;
+	_Atomic long last_scan;  /* monotonic ms */
+	_Atomic int owed;        /* a scan was due to be made but was not yet */
 	_Atomic uint32_t cursor; /* scan position (a word of tracked) */
 	_Atomic uint64_t summary[MAP_WORDS / 64]; /* bit per word of tracked that may be non-zero */
 	_Atomic long interval;   /* ms between sweeps: SWEEP_MS, longer while scans find little */
@@ -254,7 +259,11 @@ static void cache_unlock(int masked, const sigset_t *old)
 		ts_unlock(&R.lock, old);
 }
 
-/* Reap one tracked child by pid, if it is a zombie: 1 if reaped.  Steps
+static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED; }
+
+/* Reap one tracked child by pid, if it is a zombie: 1 if reaped.  Without
+ * probe the caller knows it is one (its SIGCHLD or a peek said it exited):
+ * a wait that may consume a traced child's stop is never made blind.  Steps
  * aside (and says so in R.deferred) while a program thread waits in the
  * kernel for any child: that wait is to get it.  reaping/anywaiters are a
  * Dekker pair with wait.c: either we see the waiter, or it sees us and
@@ -272,10 +281,11 @@ static int reap(pid_t pid, int masked, int probe)
 	}
 	memset(&st, 0, sizeof st);
 	memset(&si, 0, sizeof si);
-	/* probe: most children checked are alive; one call tells */
+	/* probe: most children checked are alive; one call tells.  It may
+	 * also tell of a traced child's stop, which is the program's. */
 	if (probe) {
 		long r = syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL);
-		if (r < 0 || si.si_pid != pid) {
+		if (r < 0 || si.si_pid != pid || !is_exit(si.si_code)) {
 			int gone = r < 0 && errno == ECHILD;
 			atomic_fetch_sub(&R.reaping, 1);
 			if (gone)
@@ -340,6 +350,8 @@ static int scan(int masked)
 	uint64_t *m = atomic_load(&R.tracked);
 	uint32_t nsum = MAP_WORDS / 64, cur = atomic_load(&R.cursor) / 64;
 	int checked = 0, reaped = 0, more = 0;
+	atomic_store(&R.last_scan, now_ms());
+	atomic_store(&R.owed, 0);
 	/* the summary says which words of the 4M-pid map to look at */
 	for (uint32_t k = 0; k < nsum; k++) {
 		uint32_t sw = (cur + k) % nsum;
@@ -380,124 +392,88 @@ static int scan(int masked)
 	return more;
 }
 
-/* Reap every tracked zombie.  A peek (waitid(P_ALL, WNOWAIT)) finds the
- * next zombie, but the kernel walks the child list from the oldest child
- * for it: fine for the odd coalesced death, O(live) per zombie in a burst.
- * So after PEEKS zombies in one sweep, or when an untracked zombie (a
- * popen/system child not collected yet) hides the rest, check our own
- * children by pid instead.  *first gets the first zombie seen (before it
- * is reaped), if any.  1 if work may remain. */
-static int sweep(int masked, siginfo_t *first)
+static int scan_due(void)
 {
+	return now_ms() - atomic_load(&R.last_scan) >= atomic_load(&R.interval);
+}
+
+/* Reap every tracked zombie.  A peek (waitid(P_ALL, WNOWAIT)) finds the
+ * next zombie, walking the child list from the oldest child: the walk a
+ * correct server's waitpid(-1, WNOHANG) loop makes for each zombie too.
+ * In a burst, checking our own children by pid (a scan) is cheaper per
+ * zombie, so after PEEKS zombies, or after a scan that found many, a
+ * sweep scans, if a scan is due; if not, it goes on peeking.  When an
+ * untracked zombie (a popen/system child not collected yet) or a traced
+ * child's stop comes first in the list, only a scan sees past it: if none
+ * is due, it is owed to the next sweep, fork() or wait that finds it due. */
+static void sweep(int masked)
+{
+	int due = scan_due();
 	atomic_store(&R.last_sweep, now_ms());
-	for (int n = 0; n < PEEKS && !atomic_load(&R.burst); n++) {
+	if (due && (atomic_load(&R.burst) || atomic_load(&R.owed))) {
+		while (scan(masked))
+			; /* cut short by its budget: the rest now */
+		if (atomic_load(&R.burst))
+			return;
+	}
+	for (int n = 0; !due || n < PEEKS; n++) {
 		siginfo_t si;
 		memset(&si, 0, sizeof si);
 		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
 		    si.si_pid <= 0) {
 			atomic_store(&R.interval, SWEEP_MS);
-			return 0;
+			atomic_store(&R.burst, 0);
+			atomic_store(&R.owed, 0);
+			return;
 		}
-		if (first && !first->si_pid)
-			*first = si;
-		if (!bit_get(&R.tracked, si.si_pid)) {
-			if (atomic_load(&R.forking)) {
-				/* fork() is about to track it: it sweeps again after */
+		if (!is_exit(si.si_code) || !bit_get(&R.tracked, si.si_pid)) {
+			/* fork() is about to track it: it sweeps again after */
+			if (is_exit(si.si_code) && atomic_load(&R.forking)) {
 				atomic_store(&R.recheck, 1);
-				return 0;
+				return;
 			}
 			break;
 		}
-		if (!reap(si.si_pid, masked, 0) && atomic_load(&R.anywaiters))
-			return 0; /* left to the waiter */
+		if (!reap(si.si_pid, masked, 0)) {
+			if (atomic_load(&R.anywaiters))
+				return; /* left to the waiter */
+			break;      /* never peek at the same zombie forever */
+		}
 	}
-	return scan(masked);
-}
-
-/* A sweep at `at` (ms) or earlier.  The timer's own SIGCHLD may merge
- * into a child's (standard signals do not queue): then the handler that
- * runs finds the sweep due anyway, and a later call arms again. */
-static void sweep_at(long now, long at)
-{
-	long cur = atomic_load(&R.timer_at);
-	if (!R.timer_ok || (cur > now && cur <= at) ||
-	    !atomic_compare_exchange_strong(&R.timer_at, &cur, at))
+	if (!due) {
+		atomic_store(&R.owed, 1);
 		return;
-	struct itimerspec it;
-	long ms = at - now < 1 ? 1 : at - now;
-	memset(&it, 0, sizeof it);
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_nsec = (ms % 1000) * 1000000L;
-	if (syscall(SYS_timer_settime, R.timer_id, 0, &it, NULL) < 0)
-		atomic_store(&R.timer_at, 0);
-}
-
-/* The sweep after a SIGCHLD, or its timer when not due yet. */
-static void sweep_or_arm(int masked)
-{
-	long now = now_ms(), last = atomic_load(&R.last_sweep);
-	if (!R.timer_ok) {
-		sweep(masked, NULL);
-	} else if (now - last >= atomic_load(&R.interval) &&
-	           atomic_compare_exchange_strong(&R.last_sweep, &last, now)) {
-		if (sweep(masked, NULL))
-			sweep_at(now, now + SWEEP_MS);
-	} else {
-		sweep_at(now, last + atomic_load(&R.interval));
 	}
-}
-
-static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED; }
-
-static int own_timer(const siginfo_t *si)
-{
-	return si->si_code == SI_TIMER && si->si_value.sival_ptr == (void *)&boot;
+	while (scan(masked))
+		;
 }
 
 /* Every SIGCHLD.  program: what the program set (ts_sigchld_program());
- * masked: all signals are blocked (our own handler).  Returns 0 if the
- * signal was tcpsafe's own timer and the program's handler is not to run;
- * else *peeked may name a zombie seen by the timer's sweep: a death whose
- * SIGCHLD merged into the timer's, to tell the program's handler about. */
-int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t *peeked)
+ * masked: all signals are blocked (our own handler). */
+void ts_children_sigchld(const siginfo_t *si, int program, int masked)
 {
 	int saved = errno;
-	peeked->si_pid = 0;
 	if (!ts_reap_active() || program == TS_CHLD_AUTOREAP) {
 		TS_ERRNO_RESTORE(saved);
-		return 1;
+		return;
 	}
 	ts_eintr_own_handler_ran();
 	atomic_store(&R.last_signal, now_ms());
-	if (own_timer(si)) { /* a sweep that was not due before */
-		long now = now_ms();
-		memset(peeked, 0, sizeof *peeked);
-		if (sweep(masked, peeked))
-			sweep_at(now, now + SWEEP_MS);
-		TS_ERRNO_RESTORE(saved);
-		/* a death that came while this was pending merged into it */
-		return peeked->si_pid > 0;
-	}
 	if (is_exit(si->si_code) && si->si_pid > 0) {
 		if (bit_get(&R.tracked, si->si_pid))
 			reap(si->si_pid, masked, 0);
 		else if (atomic_load(&R.forking))
 			note_early(si->si_pid); /* fork() has not tracked it yet */
 	}
-	if (program == TS_CHLD_DFL)
-		sweep_or_arm(masked);
-	else
-		sweep(masked, NULL);
+	sweep(masked);
 	TS_ERRNO_RESTORE(saved);
-	return 1;
 }
 
 /* Our handler while the program leaves SIGCHLD at SIG_DFL. */
 void ts_sigchld_own(int sig, siginfo_t *si, void *uc)
 {
-	siginfo_t unused;
 	(void)sig, (void)uc;
-	ts_children_sigchld(si, TS_CHLD_DFL, 1, &unused); /* all signals blocked */
+	ts_children_sigchld(si, TS_CHLD_DFL, 1); /* all signals blocked */
 }
 
 /* For wait.c: a program thread is about to wait in the kernel for any
@@ -510,9 +486,10 @@ void ts_reap_anywait_begin(void)
 
 void ts_reap_anywait_end(void)
 {
-	if (atomic_fetch_sub(&R.anywaiters, 1) == 1 && atomic_exchange(&R.deferred, 0)) {
+	if (atomic_fetch_sub(&R.anywaiters, 1) == 1 &&
+	    (atomic_exchange(&R.deferred, 0) || atomic_load(&R.owed))) {
 		atomic_store(&R.last_sweep, now_ms());
-		sweep(0, NULL);
+		sweep(0);
 	}
 }
 
@@ -536,7 +513,7 @@ void ts_children_autoreap(void)
 				__atomic_store_n(&m[w], 0, __ATOMIC_RELAXED);
 }
 
-/* First fork: tables, timer, and our SIGCHLD handler (before the child
+/* First fork: tables and our SIGCHLD handler (before the child
  * exists, so its death is never missed).  0 if reaping is on. */
 static int start_reaping(void)
 {
@@ -588,16 +565,6 @@ static int start_reaping(void)
 	atomic_store(&nr->tracked, (uint64_t *)m);
 	atomic_store(&nr->cached, (uint64_t *)(m + maps / 2));
 
-	/* The timer signals the process, no thread; without one, every
-	 * SIGCHLD sweeps. */
-	struct sigevent sev;
-	memset(&sev, 0, sizeof sev);
-	sev.sigev_notify = SIGEV_SIGNAL;
-	sev.sigev_signo = SIGCHLD;
-	sev.sigev_value.sival_ptr = &boot;
-	int id;
-	nr->timer_ok = syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) == 0;
-	nr->timer_id = id;
 	atomic_store(&nr->last_sweep, now_ms());
 	atomic_store(&nr->interval, SWEEP_MS);
 	atomic_store(&nr->active, 1);
@@ -612,7 +579,7 @@ out:
 /* ---- fork, and what the child inherits ------------------------------------- */
 
 /* The child has none of the parent's children, nor their tables (not even
- * mapped), no timer (POSIX timers are not inherited), and gets SIGCHLD
+ * mapped), and gets SIGCHLD
  * back as the program set it.  No lock is taken around fork(): the child
  * never uses the parent's cache.  Nothing is written unless it must be. */
 static void fork_child(void)
@@ -644,8 +611,9 @@ void ts_children_flush(void)
 }
 
 /* In the parent after fork().  A SIGCHLD for p may have come before p was
- * tracked (R.early: reap p; R.recheck: sweep).  If SIGCHLD has been quiet for a while
- * (blocked in every thread?), sweep too, so zombies stay bounded. */
+ * tracked (R.early: reap p; R.recheck: sweep).  If a scan is owed, or SIGCHLD
+ * has been quiet for a while (blocked in every thread?), sweep too, so
+ * zombies stay bounded. */
 static pid_t forked(pid_t p, int track)
 {
 	if (p > 0 && track) {
@@ -659,10 +627,10 @@ static pid_t forked(pid_t p, int track)
 		int mine = (int)p;
 		if (p > 0 && atomic_compare_exchange_strong(&R.early, &mine, 0))
 			reap(p, 0, 0);
-		if ((p > 0 && atomic_exchange(&R.recheck, 0)) ||
+		if ((p > 0 && atomic_exchange(&R.recheck, 0)) || atomic_load(&R.owed) ||
 		    (now - atomic_load(&R.last_signal) >= SWEEP_MS &&
 		     now - atomic_load(&R.last_sweep) >= SWEEP_MS))
-			sweep(0, NULL);
+			sweep(0);
 	}
 	return p;
 }

@@ -66,7 +66,7 @@ int ts_parse_sigpipe(const char *s, enum ts_sigpipe_mode *out)
 
 int ts_parse_eintr(const char *s, enum ts_eintr_mode *out)
 {
-	static const char *const words[] = {"retry", "strict", "pass", NULL};
+	static const char *const words[] = {"retry", "strict", "pass", "auto", NULL};
 	int i = word_index(s, words);
 	if (i < 0)
 		return -1;
@@ -233,7 +233,7 @@ void ts_config_defaults(struct ts_config *c)
 	c->level = TS_L_INFO;
 	c->log_rate = 100;
 	memcpy(c->syslog_path, "/dev/log", sizeof "/dev/log");
-	c->eintr = TS_EINTR_RETRY;
+	c->eintr = TS_EINTR_AUTO;
 	c->eintr_pass = TS_EINTR_PASS_DEFAULT;
 	c->accept = TS_ACCEPT_RETRY;
 	c->reap = TS_REAP_FORK;
@@ -273,7 +273,7 @@ void ts_config_load_rt(struct ts_config *c, ts_getenv_fn get, int rtmin, int rtm
 		warn(c, "TCPSAFE_SYSLOG_SOCKET", v, "an absolute socket path shorter than 108 bytes",
 		     "/dev/log");
 	if ((v = get("TCPSAFE_EINTR")) && ts_parse_eintr(v, &c->eintr) < 0)
-		warn(c, "TCPSAFE_EINTR", v, "retry, strict, pass", "retry");
+		warn(c, "TCPSAFE_EINTR", v, "auto, retry, strict, pass", "auto");
 	if ((v = get("TCPSAFE_EINTR_PASS")) && ts_parse_sigset(v, rtmin, rtmax, &c->eintr_pass) < 0)
 		warn(c, "TCPSAFE_EINTR_PASS", v,
 		     "none, or a comma-separated list of signals: TERM or SIGTERM, 15, RTMIN+N, RTMAX-N",

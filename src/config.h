@@ -7,7 +7,7 @@
 enum ts_log_dest { TS_LOG_STDERR, TS_LOG_SYSLOG, TS_LOG_NONE, TS_LOG_FILE };
 enum ts_level { TS_L_ERROR, TS_L_WARN, TS_L_INFO, TS_L_DEBUG };
 enum ts_sigpipe_mode { TS_SIGPIPE_IGNORE, TS_SIGPIPE_DEFAULT };
-enum ts_eintr_mode { TS_EINTR_RETRY, TS_EINTR_STRICT, TS_EINTR_PASS };
+enum ts_eintr_mode { TS_EINTR_RETRY, TS_EINTR_STRICT, TS_EINTR_PASS, TS_EINTR_AUTO };
 enum ts_accept_mode { TS_ACCEPT_RETRY, TS_ACCEPT_PASS };
 enum ts_reap_mode { TS_REAP_FORK, TS_REAP_OFF };
 #define TS_REAP_CACHE_DEFAULT 1024UL

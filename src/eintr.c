@@ -1,21 +1,50 @@
 /* The EINTR policy (TCPSAFE_EINTR).
  *
- * Legacy code treats EINTR as fatal; correct code relies on it for
- * alarm() timeouts and SIGTERM flags.  The trampoline counts, per thread,
- * every program handler run (ts_tsig.hseq) and when each signal's handler
- * last ran (ts_tsig.sig_seq).  A wrapper notes hseq before its call, so on
- * EINTR we know exactly which program handlers ran during that call:
- *   retry  (default) retry unless a handler of the pass set ran;
+ * Legacy code treats EINTR as fatal; correct code relies on it (alarm()
+ * timeouts, SIGTERM flags, make's pselect, sshd's ppoll, the postmaster's
+ * select timeout, CPython's handlers, which run only when the call
+ * returns).  The trampoline counts, per thread, every program handler run
+ * (ts_tsig.hseq), when each signal's handler last ran (ts_tsig.sig_seq),
+ * and the latest run whose EINTR belongs to the program (ts_tsig.keep_seq).
+ * A wrapper that notes hseq before its call knows which handlers ran
+ * during it:
+ *   auto   (default) retry only what no correct program can rely on: an
+ *          EINTR that no program handler caused (tcpsafe's own SIGCHLD,
+ *          stop/continue), and one caused only by a SIGCHLD handler that
+ *          reaped (called a wait function itself) and was installed
+ *          without SA_RESTART: the classic Stevens reaper, whose job is
+ *          done when it returns.  A call given a signal mask (pselect,
+ *          ppoll, epoll_pwait) exists to be interrupted: only the first
+ *          kind is retried there;
+ *   retry  retry unless a handler of the pass set ran (tcpsafe 0.1's
+ *          default; it also adds SA_RESTART underneath those handlers);
  *   strict retry only if no program handler ran at all;
  *   pass   never retry.
- * EINTR with no program handler run (stop/continue, tcpsafe's own
- * handlers) is retried in retry and strict modes; in pass mode only once
+ * In pass mode an EINTR with no program handler run is retried only once
  * tcpsafe's own SIGCHLD handler is installed. */
 #include "autoconfig.h"
 
 #include <errno.h>
 
 #include "tcpsafe.h"
+
+/* Calls given a signal mask to wait with. */
+static int masked_call(enum ts_call call)
+{
+	return call == TS_C_PPOLL || call == TS_C_PSELECT || call == TS_C_EPOLL_PWAIT ||
+	       call == TS_C_EPOLL_PWAIT2;
+}
+
+/* From the trampoline, after the program's handler for sig returned: in
+ * auto mode a SIGCHLD handler that reaped, installed without SA_RESTART,
+ * gives up the EINTR it caused (keep0: keep_seq before the run). */
+void ts_eintr_handler_done(int sig, int flags, unsigned long seq, unsigned long keep0,
+                           unsigned long waits0)
+{
+	if (sig == SIGCHLD && ts_tsig.waits != waits0 && !(flags & SA_RESTART) &&
+	    ts_tsig.keep_seq == seq && !(ts_cfg.eintr_pass & TS_SIGBIT(SIGCHLD)))
+		ts_tsig.keep_seq = keep0;
+}
 
 /* The pass-set signal whose handler ran since seq, or 0. */
 static int pass_handler_ran(unsigned long seq)
@@ -69,6 +98,12 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 			return 0;
 	}
 	switch (ts_cfg.eintr) {
+	case TS_EINTR_AUTO:
+		/* a masked wait is the program's way to take its signals */
+		retry = masked_call(call) ? now == *seq : ts_tsig.keep_seq <= *seq;
+		if (!retry)
+			sig = ts_tsig.last_sig;
+		break;
 	case TS_EINTR_RETRY:
 		retry = !(sig = pass_handler_ran(*seq));
 		break;
@@ -94,13 +129,19 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	return retry;
 }
 
+/* The kernel decides whether to restart by the first signal it delivers
+ * during the call, whose handler runs last: so the latest handler run
+ * decides here too. */
 int ts_eintr_retry_restartable(enum ts_call call, int fd)
 {
 	unsigned long seq = ts_tsig.decided;
 	int last = ts_tsig.last_sig;
-	if (ts_active && ts_cfg.eintr == TS_EINTR_RETRY && ts_tsig.hseq != seq && last > 0 &&
-	    !(ts_cfg.eintr_pass & TS_SIGBIT(last)))
-		seq = ts_tsig.sig_seq[last]; /* judge by the latest handler only */
+	if (ts_active && ts_tsig.hseq != seq && last > 0) {
+		if (ts_cfg.eintr == TS_EINTR_RETRY && !(ts_cfg.eintr_pass & TS_SIGBIT(last)))
+			seq = ts_tsig.sig_seq[last];
+		else if (ts_cfg.eintr == TS_EINTR_AUTO && ts_tsig.keep_seq != ts_tsig.hseq)
+			seq = ts_tsig.hseq; /* the latest run was a reaper's */
+	}
 	return ts_eintr_retry(call, fd, &seq);
 }
 

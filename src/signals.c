@@ -252,23 +252,10 @@ TS_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
 	return ts_sigaction(sig, act, oact);
 }
 
-/* Would the kernel restart a call interrupted by sig's handler?  (The
- * program's SA_RESTART, or the one the EINTR policy adds.) */
-int ts_sig_restarts(int sig)
-{
-	if (sig < 1 || sig >= NSIG)
-		return 0;
-	if (ts_eintr_force_restart(sig))
-		return 1;
-	if (!atomic_load(&slots[sig].known))
-		return 0;
-	return (live(&slots[sig])->flags & SA_RESTART) != 0;
-}
-
 /* SA_RESETHAND: the program's view becomes SIG_DFL (mask and flags stay,
  * as the kernel keeps them); where we stripped the flag, reinstall what
  * SIG_DFL means underneath ourselves. */
-static void one_shot_done(int sig, void *handler)
+static TS_COLD void one_shot_done(int sig, void *handler)
 {
 	sigset_t old;
 	lock(&old);
@@ -287,55 +274,62 @@ static void one_shot_done(int sig, void *handler)
 	unlock(&old);
 }
 
-/* errno is restored before the program's handler runs, not after: without
- * tcpsafe nothing restores it, and a program may see what its handler set. */
+/* The program switched sig to SIG_DFL/SIG_IGN while the signal was on
+ * its way.  Make sure the kernel has what the table says (never loop
+ * through here again), then re-raise: blocked until we return, it gets
+ * the default action.  Out of line: its locals stay off the trampoline's
+ * frame, which the program's alternate signal stack must hold. */
+static TS_COLD void no_longer_handled(int sig, void *h)
+{
+	if (h == (void *)SIG_DFL && !own_handler(sig, live(&slots[sig]))) {
+		sigset_t old;
+		struct sigaction k;
+		lock(&old);
+		kernel_action(sig, live(&slots[sig]), &k);
+		ts_real.sigaction(sig, &k, NULL);
+		unlock(&old);
+		raise(sig);
+	}
+}
+
+/* Every program handler runs through here.  It stays small: its frame
+ * comes out of the program's signal stack (a sigaltstack may be as small
+ * as sysconf(_SC_MINSIGSTKSZ) plus what the program's handler needs), so
+ * everything rare is out of line.  errno is restored before the program's
+ * handler runs, not after: without tcpsafe nothing restores it, and a
+ * program may see what its handler set. */
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	const struct want *w = live(&slots[sig]);
 	void *h = w->handler;
 	int flags = w->flags;
-	siginfo_t peeked;
 
 	/* Children are reaped before the program's handler runs, so its waits
-	 * are answered; tcpsafe's own sweep timer is not the program's. */
-	if (sig == SIGCHLD && ts_reap_active()) {
-		int program = (flags & SA_NOCLDWAIT) ? TS_CHLD_AUTOREAP : TS_CHLD_HANDLER;
-		if (!ts_children_sigchld(si, program, 0, &peeked)) {
-			errno = saved;
-			return;
-		}
-		if (peeked.si_pid > 0)
-			si = &peeked;
-	}
+	 * are answered from the cache. */
+	if (sig == SIGCHLD && ts_reap_active() && !(flags & SA_NOCLDWAIT))
+		ts_children_sigchld(si, TS_CHLD_HANDLER, 0);
 
-	unsigned long seq = ++ts_tsig.hseq;
+	unsigned long seq = ++ts_tsig.hseq, keep0 = ts_tsig.keep_seq, waits0 = ts_tsig.waits;
 	ts_tsig.sig_seq[sig] = seq;
 	ts_tsig.last_sig = sig;
+	ts_tsig.keep_seq = seq; /* the program's EINTR, unless shown otherwise */
 	if (flags & SA_RESETHAND)
 		one_shot_done(sig, h);
 
 	errno = saved;
 	if (!is_handler(h)) {
-		/* The program switched to SIG_DFL/SIG_IGN while this signal was
-		 * on its way.  Make sure the kernel has what the table says
-		 * (never loop through here again), then re-raise: blocked until
-		 * we return, it gets the default action. */
-		if (h == (void *)SIG_DFL && !own_handler(sig, live(&slots[sig]))) {
-			sigset_t old;
-			struct sigaction k;
-			lock(&old);
-			kernel_action(sig, live(&slots[sig]), &k);
-			ts_real.sigaction(sig, &k, NULL);
-			unlock(&old);
-			raise(sig);
-		}
+		no_longer_handled(sig, h);
 		errno = saved;
-	} else if (flags & SA_SIGINFO) {
-		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
-	} else {
-		((void (*)(int))h)(sig);
+		return;
 	}
+	ts_tsig.in_handler++;
+	if (flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h)(sig, si, uc);
+	else
+		((void (*)(int))h)(sig);
+	ts_tsig.in_handler--;
+	ts_eintr_handler_done(sig, flags, seq, keep0, waits0);
 }
 
 /* sig is at SIG_DFL in the table: install what that means underneath (our

@@ -227,6 +227,9 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
  * all.  Decided from the latest handler run since the last decision, so
  * the fast path notes nothing before its call. */
 int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
+/* After a program handler returned (trampoline): classify the run. */
+void ts_eintr_handler_done(int sig, int flags, unsigned long seq, unsigned long keep0,
+                           unsigned long waits0) TS_HIDDEN;
 /* Does the policy make the kernel restart calls after sig's handler? */
 int ts_eintr_force_restart(int sig) TS_HIDDEN;
 void ts_eintr_own_handler_ran(void) TS_HIDDEN;
@@ -239,7 +242,6 @@ int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq) TS_HIDD
 void ts_signals_init(void) TS_HIDDEN;
 int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact) TS_HIDDEN;
 void ts_signal_default_action(int sig) TS_HIDDEN;
-int ts_sig_restarts(int sig) TS_HIDDEN;
 /* Put into the kernel what the table says for sig (after tcpsafe's own
  * need for it changed). */
 void ts_signals_sync(int sig) TS_HIDDEN;
@@ -256,6 +258,11 @@ struct ts_thread_sig {
 	unsigned long sig_seq[NSIG];
 	int last_sig;          /* signal of the latest program handler run */
 	unsigned long decided; /* hseq at the last EINTR decision */
+	unsigned long keep_seq; /* hseq of the latest run whose EINTR is the
+	                         * program's (auto mode: all but a reaping
+	                         * SIGCHLD handler without SA_RESTART) */
+	unsigned long waits;    /* wait-family calls made in program handlers */
+	unsigned int in_handler; /* program handlers running on this thread */
 	unsigned int in_write; /* >0 while a wrapped write-family call runs
 	                        * (only maintained where sigpipe.c needs it) */
 	int pipe_fd;           /* fd + 1 whose EPIPE the SIGPIPE handler logged */
@@ -281,7 +288,7 @@ int ts_reap_active(void) TS_HIDDEN;
 int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out) TS_HIDDEN;
 void ts_child_untrack(pid_t pid) TS_HIDDEN;
 /* Every SIGCHLD (see children.c). */
-int ts_children_sigchld(const siginfo_t *si, int program, int masked, siginfo_t *peeked) TS_HIDDEN;
+void ts_children_sigchld(const siginfo_t *si, int program, int masked) TS_HIDDEN;
 void ts_sigchld_own(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
 void ts_children_autoreap(void) TS_HIDDEN;
 /* Around a program's blocking wait for any child / a group. */

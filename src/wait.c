@@ -12,6 +12,9 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -154,8 +157,19 @@ static int ours(int options, int valid)
 #define WAIT4_OPTIONS (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
 #define WAITID_OPTIONS (WAIT4_OPTIONS | WEXITED | WSTOPPED | WNOWAIT)
 
+/* A wait made inside a program handler: the EINTR policy wants to know
+ * whether a SIGCHLD handler reaped (eintr.c).  Counted only there, so the
+ * thread's TLS page is not written after every fork of a server that waits
+ * in its main loop. */
+static void count_wait(void)
+{
+	if (ts_tsig.in_handler)
+		ts_tsig.waits++;
+}
+
 TS_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
+	count_wait();
 	if (!ours(options, WAIT4_OPTIONS))
 		return ts_real.wait4(pid, status, options, ru);
 	struct req q = by_pid(pid, status, options, ru);
@@ -181,8 +195,53 @@ TS_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 	return wait4(-1, status, options, ru);
 }
 
+#define TS_P_PIDFD ((idtype_t)3) /* Linux 5.4; not in every glibc's idtype_t */
+
+/* The pid a pidfd refers to, from its fdinfo ("Pid:\t1234"); 0 if unknown
+ * (-1 there: the process is gone and reaped). */
+static pid_t pidfd_pid(int fd)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return 0;
+	ssize_t n = ts_real.read(f, buf, sizeof buf - 1);
+	ts_sys_close(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	const char *p = strstr(buf, "\nPid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : 0;
+}
+
+/* waitid(P_PIDFD): the kernel first; if tcpsafe reaped the child already
+ * (ECHILD), its status waits in the cache under the pid the pidfd names. */
+static int pidfd_wait(id_t fd, siginfo_t *info, int options)
+{
+	int r = ts_real.waitid(TS_P_PIDFD, fd, info, options);
+	if (r == 0 || errno != ECHILD || !(options & WEXITED))
+		return r;
+	int saved = errno;
+	pid_t pid = pidfd_pid((int)fd);
+	struct ts_status st;
+	if (pid > 0) {
+		ts_reap_settle();
+		if (ts_cache_take(P_PID, (id_t)pid, (options & WNOWAIT) != 0, &st)) {
+			struct req q = {P_PID, (id_t)pid, options, NULL, NULL, info};
+			deliver(&q, &st);
+			return 0;
+		}
+	}
+	errno = saved;
+	return -1;
+}
+
 TS_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
+	count_wait();
+	if (idtype == TS_P_PIDFD && info && ours(options, WAITID_OPTIONS))
+		return pidfd_wait(id, info, options);
 	if (!ours(options, WAITID_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED)) ||
 	    !info || (idtype != P_ALL && idtype != P_PID && idtype != P_PGID))
 		return ts_real.waitid(idtype, id, info, options);

@@ -283,12 +283,12 @@ struct waitres {
 	char err[32];
 };
 
-static void interrupt_wait(const char *call, const char *mode, int preload, const char *env1,
-                           struct waitres *w)
+static void interrupt_wait2(const char *call, const char *mode, int preload, const char *env1,
+                            const char *env2, struct waitres *w)
 {
 	char out[512];
 	char *argv[] = {HELPER("interrupt_wait"), (char *)call, (char *)mode, "500", NULL};
-	const char *extra[] = {env1, NULL};
+	const char *extra[] = {env1, env2, NULL};
 	int st = run(preload, argv, extra, out, sizeof out, 10000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s %s: status 0x%x %s", call, mode, st,
 	              out);
@@ -297,51 +297,70 @@ static void interrupt_wait(const char *call, const char *mode, int preload, cons
 	              "unparsable: %s", out);
 }
 
+static void interrupt_wait(const char *call, const char *mode, int preload, const char *env1,
+                           struct waitres *w)
+{
+	interrupt_wait2(call, mode, preload, env1, NULL, w);
+}
+
 static const char *const timed_calls[] = {
 	"poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait",
 	"nanosleep", "clock_nanosleep", "usleep",
 };
 
-/* A handler outside the pass set (SIGUSR1 every 50 ms): without tcpsafe
- * the call fails with EINTR at once; with it, the call completes after
- * its own timeout, not later. */
-START_TEST(timed_call_retried_with_remaining_time)
+/* A SIGUSR1 handler (no SA_RESTART, every 50 ms): the call fails with EINTR
+ * at once, with and without tcpsafe, in every mode but retry: the program
+ * has a handler, so it must expect (and may rely on) the EINTR. */
+START_TEST(timed_call_usr1_interrupts_both_ways)
 {
 	const char *call = timed_calls[_i];
+	static const char *const modes[] = {NULL, "TCPSAFE_EINTR=auto", "TCPSAFE_EINTR=strict",
+	                                    "TCPSAFE_EINTR=pass"};
 	struct waitres a, b;
 	interrupt_wait(call, "usr1", WITHOUT, NULL, &a);
 	ck_assert_msg(a.ret == -1 && !strcmp(a.err, "EINTR") && a.elapsed < 300,
 	              "%s without: ret=%d %s %ld ms", call, a.ret, a.err, a.elapsed);
-	interrupt_wait(call, "usr1", WITH, NULL, &b);
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		interrupt_wait(call, "usr1", WITH, modes[m], &b);
+		ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR") && b.elapsed < 300 &&
+		                  b.handled == a.handled,
+		              "%s with %s: ret=%d %s %ld ms handled=%d", call,
+		              modes[m] ? modes[m] : "defaults", b.ret, b.err, b.elapsed, b.handled);
+	}
+}
+END_TEST
+
+/* TCPSAFE_EINTR=retry (tcpsafe 0.1's default, for servers that die of any
+ * handler's EINTR): the call completes after its own timeout, not later. */
+START_TEST(timed_call_retry_mode_keeps_the_timeout)
+{
+	const char *call = timed_calls[_i];
+	struct waitres b;
+	interrupt_wait(call, "usr1", WITH, "TCPSAFE_EINTR=retry", &b);
 	ck_assert_msg(b.ret == 0 && b.handled >= 2, "%s with: ret=%d %s handled=%d", call, b.ret,
 	              b.err, b.handled);
 	ck_assert_msg(b.elapsed >= 480 && b.elapsed < 800, "%s with: %ld ms, expected ~500", call,
 	              b.elapsed);
-	/* strict and pass modes give the program its EINTR */
-	interrupt_wait(call, "usr1", WITH, "TCPSAFE_EINTR=strict", &b);
-	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR") && b.elapsed < 300, "%s strict: %d %s",
-	              call, b.ret, b.err);
-	interrupt_wait(call, "usr1", WITH, "TCPSAFE_EINTR=pass", &b);
-	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR") && b.elapsed < 300, "%s pass: %d %s",
-	              call, b.ret, b.err);
 }
 END_TEST
 
-/* A plain blocking read: the kernel restarts it under tcpsafe (SA_RESTART
- * added underneath the program's handler), so it returns the byte the
- * helper's child writes at 500 ms; without, EINTR at the first SIGUSR1.
- * Pass mode leaves the program's flags alone. */
-START_TEST(blocking_read_restarted)
+/* A plain blocking read interrupted by SIGUSR1's handler (no SA_RESTART):
+ * EINTR both ways by default.  Retry mode adds SA_RESTART underneath the
+ * program's handler, so the kernel restarts the read, which returns the
+ * byte the helper's child writes at 500 ms; a signal in the pass set keeps
+ * its EINTR even there. */
+START_TEST(blocking_read_usr1)
 {
 	struct waitres a, b;
 	interrupt_wait("read", "usr1", WITHOUT, NULL, &a);
 	ck_assert_msg(a.ret == -1 && !strcmp(a.err, "EINTR"), "without: %d %s", a.ret, a.err);
 	interrupt_wait("read", "usr1", WITH, NULL, &b);
-	ck_assert_msg(b.ret == 1 && b.handled >= 2 && b.elapsed >= 480, "with: %d %s %ld ms", b.ret,
+	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR") && b.handled == a.handled,
+	              "with: %d %s %ld ms", b.ret, b.err, b.elapsed);
+	interrupt_wait("read", "usr1", WITH, "TCPSAFE_EINTR=retry", &b);
+	ck_assert_msg(b.ret == 1 && b.handled >= 2 && b.elapsed >= 480, "retry: %d %s %ld ms", b.ret,
 	              b.err, b.elapsed);
-	interrupt_wait("read", "usr1", WITH, "TCPSAFE_EINTR=pass", &b);
-	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR"), "pass: %d %s", b.ret, b.err);
-	interrupt_wait("read", "usr1", WITH, "TCPSAFE_EINTR_PASS=USR1", &b);
+	interrupt_wait2("read", "usr1", WITH, "TCPSAFE_EINTR=retry", "TCPSAFE_EINTR_PASS=USR1", &b);
 	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR"), "USR1 in pass set: %d %s", b.ret, b.err);
 }
 END_TEST
@@ -356,8 +375,8 @@ START_TEST(timed_call_alarm_passes)
 	ck_assert_msg(a.ret == -1 && !strcmp(a.err, "EINTR"), "%s without: %d %s", call, a.ret, a.err);
 	ck_assert_msg(b.ret == -1 && !strcmp(b.err, "EINTR") && b.elapsed < 300,
 	              "%s with: ret=%d %s %ld ms", call, b.ret, b.err, b.elapsed);
-	/* and with SIGALRM taken out of the pass set, it is retried */
-	interrupt_wait(call, "alrm", WITH, "TCPSAFE_EINTR_PASS=TERM", &b);
+	/* and in retry mode with SIGALRM taken out of the pass set, it is retried */
+	interrupt_wait2(call, "alrm", WITH, "TCPSAFE_EINTR=retry", "TCPSAFE_EINTR_PASS=TERM", &b);
 	ck_assert_msg(b.ret == 0 && b.elapsed >= 480, "%s pass=TERM: ret=%d %s %ld ms", call, b.ret,
 	              b.err, b.elapsed);
 }
@@ -506,9 +525,10 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 120);
 	int n = (int)(sizeof timed_calls / sizeof timed_calls[0]);
-	tcase_add_loop_test(t, timed_call_retried_with_remaining_time, 0, n);
+	tcase_add_loop_test(t, timed_call_usr1_interrupts_both_ways, 0, n);
+	tcase_add_loop_test(t, timed_call_retry_mode_keeps_the_timeout, 0, n);
 	tcase_add_loop_test(t, timed_call_alarm_passes, 0, n);
-	tcase_add_test(t, blocking_read_restarted);
+	tcase_add_test(t, blocking_read_usr1);
 	tcase_add_test(t, stop_continue_is_retried);
 	tcase_add_test(t, pause_returns_for_program_signals);
 	tcase_add_test(t, alarm_read_times_out_both_ways);

@@ -2145,6 +2145,7 @@ START_TEST(test_eintr_accept_load)
 		int warns;
 	} rows[] = {
 		{"TCPSAFE_EINTR", "retry", 0},  {"TCPSAFE_EINTR", "STRICT", 0},
+		{"TCPSAFE_EINTR", "auto", 0},
 		{"TCPSAFE_EINTR", "pass", 0},   {"TCPSAFE_EINTR", "always", 1},
 		{"TCPSAFE_EINTR", "", 1},       {"TCPSAFE_ACCEPT", "pass", 0},
 		{"TCPSAFE_ACCEPT", "Retry", 0}, {"TCPSAFE_ACCEPT", "strict", 1},
@@ -2165,7 +2166,7 @@ START_TEST(test_eintr_accept_load)
 		if (c.nwarn) {
 			ck_assert_str_eq(c.warn[0].var, rows[i].var);
 			ck_assert_ptr_eq(c.warn[0].value, rows[i].val);
-			ck_assert_int_eq(c.eintr, TS_EINTR_RETRY);
+			ck_assert_int_eq(c.eintr, TS_EINTR_AUTO);
 			ck_assert_int_eq(c.accept, TS_ACCEPT_RETRY);
 			ck_assert(c.eintr_pass == TS_EINTR_PASS_DEFAULT);
 			ck_assert_int_eq(c.reap, TS_REAP_FORK);
@@ -2176,6 +2177,9 @@ START_TEST(test_eintr_accept_load)
 	env_one_value = "strict";
 	ts_config_load(&c, env_one);
 	ck_assert_int_eq(c.eintr, TS_EINTR_STRICT);
+	env_one_value = "retry";
+	ts_config_load(&c, env_one);
+	ck_assert_int_eq(c.eintr, TS_EINTR_RETRY);
 	env_one_name = "TCPSAFE_ACCEPT";
 	env_one_value = "pass";
 	ts_config_load(&c, env_one);

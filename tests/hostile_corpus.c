@@ -19,7 +19,7 @@ const struct hc_varinfo hc_vars[HC_NVARS] = {
 	[HC_LEVEL] = {"TCPSAFE_LOG_LEVEL", "info", {"error", "warn", "info", "debug"}},
 	[HC_RATE] = {"TCPSAFE_LOG_RATE", "100", {"0", "1000000"}},
 	[HC_SYSLOG] = {"TCPSAFE_SYSLOG_SOCKET", "/dev/log", {"absolute", "108"}},
-	[HC_EINTR] = {"TCPSAFE_EINTR", "retry", {"retry", "strict", "pass"}},
+	[HC_EINTR] = {"TCPSAFE_EINTR", "auto", {"auto", "retry", "strict", "pass"}},
 	[HC_EINTR_PASS] = {"TCPSAFE_EINTR_PASS", "ALRM,VTALRM,INT,TERM,QUIT",
 	                   {"none", "signals", "RTMIN", "RTMAX"}},
 	[HC_ACCEPT] = {"TCPSAFE_ACCEPT", "retry", {"retry", "pass"}},
@@ -66,7 +66,7 @@ static const char *const w_bool[] = {"0", "1", "no", "yes", "false", "true", "of
 static const char *const w_sigpipe[] = {"ignore", "default"};
 static const char *const w_log[] = {"stderr", "syslog", "none"};
 static const char *const w_level[] = {"error", "warn", "info", "debug"};
-static const char *const w_eintr[] = {"retry", "strict", "pass"};
+static const char *const w_eintr[] = {"retry", "strict", "pass", "auto"}; /* enum order */
 static const char *const w_accept[] = {"retry", "pass"};
 static const char *const w_reap[] = {"fork", "off"};
 
@@ -213,7 +213,7 @@ int hc_oracle(enum hc_var v, const char *s, int rtmin, int rtmax, struct hc_expe
 		e->syslog_path = s;
 		return 1;
 	case HC_EINTR:
-		if ((i = word_in(s, w_eintr, 3)) < 0)
+		if ((i = word_in(s, w_eintr, 4)) < 0)
 			return 0;
 		e->eintr = i;
 		return 1;
@@ -250,6 +250,7 @@ void hc_expect(const struct hc_case *c, struct hc_expect *e)
 	e->level = 2;
 	e->rate = 100;
 	e->syslog_path = "/dev/log";
+	e->eintr = 3; /* auto */
 	e->eintr_pass = BIT(14) | BIT(26) | BIT(2) | BIT(15) | BIT(3);
 	e->reap_cache = 1024;
 	for (int v = 0; v < HC_NVARS; v++) {
@@ -313,7 +314,7 @@ static const char *const *words_of(enum hc_var v, int *n)
 	case HC_SIGPIPE: *n = 2; return w_sigpipe;
 	case HC_LOG: *n = 3; return w_log;
 	case HC_LEVEL: *n = 4; return w_level;
-	case HC_EINTR: *n = 3; return w_eintr;
+	case HC_EINTR: *n = 4; return w_eintr;
 	case HC_ACCEPT: *n = 2; return w_accept;
 	case HC_REAP: *n = 2; return w_reap;
 	default: *n = 0; return NULL;
