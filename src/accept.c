@@ -26,7 +26,7 @@ static int transient(int fd, int err)
 	case EOPNOTSUPP: {
 		int type = 0;
 		socklen_t sl = sizeof type;
-		return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == 0 && type == SOCK_STREAM;
+		return ts_real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == 0 && type == SOCK_STREAM;
 	}
 	default:
 		return 0;

@@ -73,6 +73,7 @@ static ssize_t sys_recvfrom_chk(int fd, void *b, size_t n, size_t cap, int f, st
 static int sys_accept4(int fd, struct sockaddr *a, socklen_t *l, int f) { return (int)syscall(SYS_accept4, fd, a, l, f); }
 static int sys_accept(int fd, struct sockaddr *a, socklen_t *l) { return sys_accept4(fd, a, l, 0); }
 static int sys_connect(int fd, const struct sockaddr *a, socklen_t l) { return (int)syscall(SYS_connect, fd, a, l); }
+static int sys_getsockopt(int fd, int l, int o, void *v, socklen_t *n) { return (int)syscall(SYS_getsockopt, fd, l, o, v, n); }
 static int sys_dup3(int a, int b, int f) { return (int)syscall(SYS_dup3, a, b, f); }
 static int sys_dup2(int a, int b)
 {
@@ -227,7 +228,7 @@ enum {
 	B_POLL_CHK, B_PPOLL_CHK, B_SELECT, B_PSELECT, B_EPOLL_WAIT, B_EPOLL_PWAIT, B_NANOSLEEP,
 	B_CLOCK_NANOSLEEP, B_PAUSE, B_SIGSUSPEND, B_FORK, B_WAIT4, B_WAITID, B_KILL,
 	B_SIGTIMEDWAIT, B_SIGWAITINFO, B_SEMOP, B_SEMTIMEDOP, B_MSGRCV, B_MSGSND, B_SEM_TIMEDWAIT,
-	B_SEM_CLOCKWAIT, B_EPOLL_PWAIT2, B_CLONE, B__COUNT
+	B_SEM_CLOCKWAIT, B_EPOLL_PWAIT2, B_CLONE, B_GETSOCKOPT, B__COUNT
 };
 static const struct binding table[B__COUNT] = {
 	[B_READ] = {"read", FIELD(read), (void *)read, (void *)sys_read},
@@ -249,6 +250,8 @@ static const struct binding table[B__COUNT] = {
 	[B_ACCEPT] = {"accept", FIELD(accept), (void *)accept, (void *)sys_accept},
 	[B_ACCEPT4] = {"accept4", FIELD(accept4), (void *)accept4, (void *)sys_accept4},
 	[B_CONNECT] = {"connect", FIELD(connect), (void *)connect, (void *)sys_connect},
+	[B_GETSOCKOPT] = {"getsockopt", FIELD(getsockopt), (void *)getsockopt,
+	                  (void *)sys_getsockopt},
 	[B_CLOSE] = {"close", FIELD(close), (void *)close, (void *)ts_sys_close},
 	[B_DUP2] = {"dup2", FIELD(dup2), (void *)dup2, (void *)sys_dup2},
 	[B_DUP3] = {"dup3", FIELD(dup3), (void *)dup3, (void *)sys_dup3},
@@ -369,6 +372,7 @@ LAZY(B_RECVFROM_CHK, recvfrom_chk, ssize_t,
 LAZY(B_ACCEPT, accept, int, (int a, struct sockaddr *b, socklen_t *c), (a, b, c))
 LAZY(B_ACCEPT4, accept4, int, (int a, struct sockaddr *b, socklen_t *c, int d), (a, b, c, d))
 LAZY(B_CONNECT, connect, int, (int a, const struct sockaddr *b, socklen_t c), (a, b, c))
+LAZY(B_GETSOCKOPT, getsockopt, int, (int a, int b, int c, void *d, socklen_t *e), (a, b, c, d, e))
 LAZY(B_CLOSE, close, int, (int a), (a))
 LAZY(B_DUP2, dup2, int, (int a, int b), (a, b))
 LAZY(B_DUP3, dup3, int, (int a, int b, int c), (a, b, c))
@@ -444,5 +448,5 @@ struct ts_real ts_real = {
 	.sigtimedwait = lazy_sigtimedwait, .sigwaitinfo = lazy_sigwaitinfo, .semop = lazy_semop,
 	.semtimedop = lazy_semtimedop, .msgrcv = lazy_msgrcv, .msgsnd = lazy_msgsnd,
 	.sem_timedwait = lazy_sem_timedwait, .sem_clockwait = lazy_sem_clockwait,
-	.epoll_pwait2 = lazy_epoll_pwait2, .clone = lazy_clone,
+	.epoll_pwait2 = lazy_epoll_pwait2, .clone = lazy_clone, .getsockopt = lazy_getsockopt,
 };

@@ -41,6 +41,7 @@ static const char *const call_names[TS_C__COUNT] = {
 	[TS_C_SIGWAITINFO] = "sigwaitinfo", [TS_C_SEMOP] = "semop", [TS_C_SEMTIMEDOP] = "semtimedop",
 	[TS_C_MSGRCV] = "msgrcv", [TS_C_MSGSND] = "msgsnd", [TS_C_SEM_TIMEDWAIT] = "sem_timedwait",
 	[TS_C_SEM_CLOCKWAIT] = "sem_clockwait", [TS_C_EPOLL_PWAIT2] = "epoll_pwait2",
+	[TS_C_GETSOCKOPT] = "getsockopt",
 	[TS_C_UNKNOWN] = "unknown",
 };
 
@@ -99,9 +100,21 @@ static struct {
 
 static void forget_parents_drops(void);
 
+/* The program's name, taken once at start-up: servers that rewrite argv[0]
+ * for their process title (nginx workers, PostgreSQL backends) would
+ * otherwise log a piece of the title. */
+static char prog_name[64] TS_FILE_DATA;
+
 void ts_log_init(void)
 {
 	struct stat st;
+	const char *n = program_invocation_short_name;
+	if (n) {
+		size_t i = 0;
+		for (; n[i] && i < sizeof prog_name - 1; i++)
+			prog_name[i] = n[i];
+		prog_name[i] = 0;
+	}
 	pthread_atfork(NULL, NULL, forget_parents_drops);
 	if (fstat(2, &st) == 0) {
 		err_start.dev = st.st_dev;
@@ -280,7 +293,7 @@ static void line_open(struct line *l, enum ts_level level, const char *event)
 	ts_put_str(b, "ts=");
 	ts_put_time_utc(b, now.tv_sec, now.tv_nsec);
 	ts_put_str(b, " lib=tcpsafe prog=");
-	ts_put_value(b, program_invocation_short_name ? program_invocation_short_name : "?", 64);
+	ts_put_value(b, prog_name[0] ? prog_name : "?", 64);
 	ts_put_str(b, " pid=");
 	ts_put_u64(b, (uint64_t)getpid());
 	ts_put_str(b, " level=");

@@ -23,7 +23,7 @@ static TS_COLD int connect_wait(int fd)
 	socklen_t sl = sizeof snd;
 	int timeout = -1;
 	/* SO_SNDTIMEO bounds a blocking connect; keep that bound */
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &sl) == 0 && (snd.tv_sec || snd.tv_usec))
+	if (ts_real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, &sl) == 0 && (snd.tv_sec || snd.tv_usec))
 		timeout = (int)(snd.tv_sec * 1000 + (snd.tv_usec + 999) / 1000);
 	for (;;) {
 		struct pollfd p = {fd, POLLOUT, 0};
@@ -39,7 +39,7 @@ static TS_COLD int connect_wait(int fd)
 		}
 		int soerr = 0;
 		sl = sizeof soerr;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		if (ts_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			return -1;
 		if (soerr) {
 			errno = soerr;
@@ -74,6 +74,26 @@ TS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
 	if (TS_UNLIKELY(r < 0))
 		return connect_failed(fd, sa, salen);
 	ts_fd_remember(fd, sa, salen); /* leaves errno alone */
+	return r;
+}
+
+/* getsockopt(SO_ERROR) is how event-driven servers (nginx: "client
+ * prematurely closed connection") learn of a reset on a non-blocking
+ * socket: the pending error is handed over there, not by a failed call. */
+static TS_COLD void so_error_seen(int fd, int err)
+{
+	int saved = errno;
+	errno = err;
+	ts_io_again(TS_C_GETSOCKOPT, fd, NULL);
+	errno = saved;
+}
+
+TS_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int r = ts_real.getsockopt(fd, level, name, val, len);
+	if (TS_UNLIKELY(level == SOL_SOCKET && name == SO_ERROR) && r == 0 && val && len &&
+	    *len >= sizeof(int) && (*(int *)val == ECONNRESET || *(int *)val == EPIPE))
+		so_error_seen(fd, *(int *)val);
 	return r;
 }
 

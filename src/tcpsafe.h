@@ -136,6 +136,7 @@ struct ts_real {
 	int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 	int (*clone)(int (*)(void *), void *, int, void *, ...);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
 };
 
 /* Always callable: before binding each pointer holds a lazy stub that binds
@@ -195,6 +196,7 @@ enum ts_call {
 	TS_C_WAIT, TS_C_SPLICE, TS_C_CLOSE,
 	TS_C_SLEEP, TS_C_SIGTIMEDWAIT, TS_C_SIGWAITINFO, TS_C_SEMOP, TS_C_SEMTIMEDOP,
 	TS_C_MSGRCV, TS_C_MSGSND, TS_C_SEM_TIMEDWAIT, TS_C_SEM_CLOCKWAIT, TS_C_EPOLL_PWAIT2,
+	TS_C_GETSOCKOPT,
 	TS_C_UNKNOWN, TS_C__COUNT
 };
 const char *ts_call_name(enum ts_call c) TS_HIDDEN;

@@ -510,6 +510,29 @@ START_TEST(log_none_and_levels)
 }
 END_TEST
 
+/* A reset learnt through getsockopt(SO_ERROR), by a program that rewrote
+ * argv[0] for its title: the line is written, with the program's name as
+ * it was at start-up; the program sees the same SO_ERROR both ways. */
+START_TEST(so_error_reset_logged_under_the_start_up_name)
+{
+	char a[256], b[256], logpath[256], logenv[300];
+	char *argv[] = {HELPER("retitle"), NULL};
+	ck_assert_int_eq(run(WITHOUT, argv, NULL, a, sizeof a, 10000), 0);
+	tmp_path(logpath, sizeof logpath, "log");
+	snprintf(logenv, sizeof logenv, "TCPSAFE_LOG=%s", logpath);
+	const char *extra[] = {logenv, NULL};
+	ck_assert_int_eq(run(WITH, argv, extra, b, sizeof b, 10000), 0);
+	ck_assert_str_eq(a, "title=rewritten so_error=ECONNRESET\n");
+	ck_assert_str_eq(a, b);
+	slurp(logpath, errbuf, BIG);
+	unlink(logpath);
+	ck_assert_msg(strstr(errbuf, " prog=retitle ") &&
+	                  strstr(errbuf, "event=rst call=getsockopt fd=") &&
+	                  !strstr(errbuf, "worker"),
+	              "%.600s", errbuf);
+}
+END_TEST
+
 /* 10 resetting clients make ~30 lines; at 5 per second the rest must be
  * counted in event=ratelimit lines, not silently lost. */
 START_TEST(rate_limit_counts_what_it_drops)
@@ -754,7 +777,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("integration");
 	struct {
 		const char *name;
-		const TTest *tests[9];
+		const TTest *tests[10];
 	} groups[] = {
 		{"sigpipe", {sigpipe_server_dies_without, sigpipe_server_survives_with,
 		             dfl_server_dies_without, dfl_server_survives_with,
@@ -764,7 +787,8 @@ static Suite *suite(void)
 		{"log", {fd2_socket_gets_nothing_syslog_gets_the_lines,
 		         fd2_reused_by_a_data_file_is_not_written, reused_fd_never_shows_a_stale_peer,
 		         vfork_child_leaves_the_parents_peers, clone_vm_child_leaves_the_parents_peers,
-		         syslog_destination, log_none_and_levels, rate_limit_counts_what_it_drops, NULL}},
+		         syslog_destination, log_none_and_levels, rate_limit_counts_what_it_drops,
+		         so_error_reset_logged_under_the_start_up_name, NULL}},
 		{"transparency", {exec_child_sees_sigpipe_default, pipelines_still_end_by_sigpipe,
 		                  stdio_client_dies_without, stdio_client_counted_with,
 		                  signal_readback_identical, calls_before_our_constructor,
