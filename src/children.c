@@ -208,7 +208,7 @@ static int matches(const struct ts_status *st, idtype_t idtype, id_t id)
 
 int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out)
 {
-	sigset_t old;
+	ts_mask old;
 	int32_t x = -1;
 	if (!ts_reap_active() || (idtype == P_PID && !bit_get(&R.cached, (pid_t)id)))
 		return 0;
@@ -243,7 +243,7 @@ static long now_ms(void)
 
 /* Cache lock.  Our own SIGCHLD handler runs with every signal blocked, so
  * it only spins; elsewhere the lock blocks signals itself. */
-static void cache_lock(int masked, sigset_t *old)
+static void cache_lock(int masked, ts_mask *old)
 {
 	if (masked)
 		ts_spin_lock(&R.lock);
@@ -251,7 +251,7 @@ static void cache_lock(int masked, sigset_t *old)
 		ts_lock(&R.lock, old);
 }
 
-static void cache_unlock(int masked, const sigset_t *old)
+static void cache_unlock(int masked, const ts_mask *old)
 {
 	if (masked)
 		ts_spin_unlock(&R.lock);
@@ -261,18 +261,37 @@ static void cache_unlock(int masked, const sigset_t *old)
 
 static int is_exit(int code) { return code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED; }
 
-/* Reap one tracked child by pid, if it is a zombie: 1 if reaped.  Without
- * probe the caller knows it is one (its SIGCHLD or a peek said it exited):
- * a wait that may consume a traced child's stop is never made blind.  Steps
- * aside (and says so in R.deferred) while a program thread waits in the
- * kernel for any child: that wait is to get it.  reaping/anywaiters are a
- * Dekker pair with wait.c: either we see the waiter, or it sees us and
- * lets this reap land in the cache before it looks. */
-static int reap(pid_t pid, int masked, int probe)
+/* Has tracked child pid exited (a zombie)?  Most children checked are
+ * alive; one call tells, without taking anything.  It may also tell of a
+ * traced child's stop, which is the program's.  *uid: the child's uid, as
+ * waitid reports it.  Its own frame holds the siginfo (see peek()). */
+static __attribute__((noinline)) int exited(pid_t pid, uid_t *uid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	long r = syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL);
+	if (r < 0 && errno == ECHILD)
+		ts_child_untrack(pid); /* the program waited for it first */
+	if (r < 0 || si.si_pid != pid || !is_exit(si.si_code))
+		return 0;
+	*uid = si.si_uid;
+	return 1;
+}
+
+/* Reap tracked child pid, which the caller knows has exited (its SIGCHLD,
+ * a peek or exited() said so): a wait that could consume a traced child's
+ * stop is never made blind.  1 if reaped.  wait4 rather than waitid: no
+ * siginfo on the stack (a handler's stack may be a small sigaltstack); uid
+ * comes from the caller's siginfo.  Steps aside (and says so in
+ * R.deferred) while a program thread waits in the kernel for any child:
+ * that wait is to get it.  reaping/anywaiters are a Dekker pair with
+ * wait.c: either we see the waiter, or it sees us and lets this reap land
+ * in the cache before it looks. */
+static int reap(pid_t pid, int masked, uid_t uid)
 {
 	struct ts_status st;
-	siginfo_t si;
-	sigset_t old;
+	ts_mask old;
+	int w = 0;
 	atomic_fetch_add(&R.reaping, 1);
 	if (atomic_load(&R.anywaiters)) {
 		atomic_store(&R.deferred, 1);
@@ -280,35 +299,24 @@ static int reap(pid_t pid, int masked, int probe)
 		return 0;
 	}
 	memset(&st, 0, sizeof st);
-	memset(&si, 0, sizeof si);
-	/* probe: most children checked are alive; one call tells.  It may
-	 * also tell of a traced child's stop, which is the program's. */
-	if (probe) {
-		long r = syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT, NULL);
-		if (r < 0 || si.si_pid != pid || !is_exit(si.si_code)) {
-			int gone = r < 0 && errno == ECHILD;
-			atomic_fetch_sub(&R.reaping, 1);
-			if (gone)
-				ts_child_untrack(pid);
-			return 0;
-		}
-	}
 	pid_t pgid = getpgid(pid); /* a zombie still has its group */
-	if (syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, &st.ru) < 0) {
-		atomic_fetch_sub(&R.reaping, 1);
-		if (errno == ECHILD) /* the program waited for it first */
+	long r = syscall(SYS_wait4, pid, &w, WNOHANG, &st.ru);
+	if (r != pid) {
+		if (r < 0 && errno == ECHILD) /* the program waited for it first */
 			ts_child_untrack(pid);
-		return 0;
-	}
-	if (si.si_pid != pid) {
 		atomic_fetch_sub(&R.reaping, 1);
-		return 0; /* still running */
+		return 0;
 	}
 	st.pid = pid;
 	st.pgid = pgid;
-	st.code = si.si_code;
-	st.status = si.si_status;
-	st.uid = si.si_uid;
+	st.uid = uid;
+	if (WIFEXITED(w)) {
+		st.code = CLD_EXITED;
+		st.status = WEXITSTATUS(w);
+	} else {
+		st.code = WCOREDUMP(w) ? CLD_DUMPED : CLD_KILLED;
+		st.status = WTERMSIG(w);
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cache_lock(masked, &old);
@@ -370,7 +378,10 @@ static int scan(int masked)
 			while (bits) {
 				int b = __builtin_ctzll(bits);
 				bits &= bits - 1;
-				reaped += reap((pid_t)(w * 64 + (uint32_t)b), masked, 1);
+				pid_t pid = (pid_t)(w * 64 + (uint32_t)b);
+				uid_t uid;
+				if (exited(pid, &uid))
+					reaped += reap(pid, masked, uid);
 				checked++;
 			}
 		}
@@ -390,6 +401,20 @@ static int scan(int masked)
 	atomic_store(&R.interval, iv);
 	atomic_store(&R.burst, reaped >= PEEKS);
 	return more;
+}
+
+/* The next child with something to report, without taking it: 0 if none.
+ * Its own frame holds the siginfo, so none is on the stack while reap()
+ * runs (a handler's stack may be a small sigaltstack). */
+static __attribute__((noinline)) pid_t peek(int *code, uid_t *uid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0)
+		return 0;
+	*code = si.si_code;
+	*uid = si.si_uid;
+	return si.si_pid;
 }
 
 static int scan_due(void)
@@ -417,24 +442,24 @@ static void sweep(int masked)
 			return;
 	}
 	for (int n = 0; !due || n < PEEKS; n++) {
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		if (syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT, NULL) < 0 ||
-		    si.si_pid <= 0) {
+		int code;
+		uid_t uid;
+		pid_t pid = peek(&code, &uid);
+		if (pid <= 0) {
 			atomic_store(&R.interval, SWEEP_MS);
 			atomic_store(&R.burst, 0);
 			atomic_store(&R.owed, 0);
 			return;
 		}
-		if (!is_exit(si.si_code) || !bit_get(&R.tracked, si.si_pid)) {
+		if (!is_exit(code) || !bit_get(&R.tracked, pid)) {
 			/* fork() is about to track it: it sweeps again after */
-			if (is_exit(si.si_code) && atomic_load(&R.forking)) {
+			if (is_exit(code) && atomic_load(&R.forking)) {
 				atomic_store(&R.recheck, 1);
 				return;
 			}
 			break;
 		}
-		if (!reap(si.si_pid, masked, 0)) {
+		if (!reap(pid, masked, uid)) {
 			if (atomic_load(&R.anywaiters))
 				return; /* left to the waiter */
 			break;      /* never peek at the same zombie forever */
@@ -461,7 +486,7 @@ void ts_children_sigchld(const siginfo_t *si, int program, int masked)
 	atomic_store(&R.last_signal, now_ms());
 	if (is_exit(si->si_code) && si->si_pid > 0) {
 		if (bit_get(&R.tracked, si->si_pid))
-			reap(si->si_pid, masked, 0);
+			reap(si->si_pid, masked, si->si_uid);
 		else if (atomic_load(&R.forking))
 			note_early(si->si_pid); /* fork() has not tracked it yet */
 	}
@@ -599,7 +624,7 @@ void ts_children_init(void) { pthread_atfork(NULL, NULL, fork_child); }
 /* At exit: the overflow total not reported yet. */
 void ts_children_flush(void)
 {
-	sigset_t old;
+	ts_mask old;
 	if (!ts_reap_active())
 		return;
 	ts_lock(&R.lock, &old);
@@ -625,8 +650,9 @@ static pid_t forked(pid_t p, int track)
 		atomic_fetch_sub(&R.forking, 1);
 		long now = now_ms();
 		int mine = (int)p;
-		if (p > 0 && atomic_compare_exchange_strong(&R.early, &mine, 0))
-			reap(p, 0, 0);
+		uid_t uid;
+		if (p > 0 && atomic_compare_exchange_strong(&R.early, &mine, 0) && exited(p, &uid))
+			reap(p, 0, uid);
 		if ((p > 0 && atomic_exchange(&R.recheck, 0)) || atomic_load(&R.owed) ||
 		    (now - atomic_load(&R.last_signal) >= SWEEP_MS &&
 		     now - atomic_load(&R.last_sweep) >= SWEEP_MS))

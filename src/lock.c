@@ -6,6 +6,8 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #if HAVE_DECL___LIBC_SINGLE_THREADED
 #include <sys/single_threaded.h>
 #endif
@@ -24,18 +26,22 @@ void ts_spin_unlock(struct ts_lock *l) { atomic_store_explicit(&l->held, 0, memo
 
 int ts_lock_held(struct ts_lock *l) { return atomic_load_explicit(&l->held, memory_order_relaxed); }
 
-void ts_lock(struct ts_lock *l, sigset_t *old)
+/* rt_sigprocmask itself, with the kernel's 8-byte mask: glibc's
+ * pthread_sigmask copies a 128-byte sigset_t, and these run inside signal
+ * handlers, on whatever stack the program gave them.  Blocking glibc's own
+ * two signals (cancellation, setxid) for these few instructions only
+ * delays them. */
+void ts_lock(struct ts_lock *l, ts_mask *old)
 {
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, old);
+	ts_mask all = ~0ULL;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, sizeof all);
 	ts_spin_lock(l);
 }
 
-void ts_unlock(struct ts_lock *l, const sigset_t *old)
+void ts_unlock(struct ts_lock *l, const ts_mask *old)
 {
 	ts_spin_unlock(l);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, sizeof *old);
 }
 
 /* glibc (2.32+) says whether a second thread was ever started. */

@@ -43,8 +43,8 @@ static struct slot slots[NSIG] TS_FILE_DATA;
 /* sa_flags bits the kernel keeps (Linux >= 5.11 drops unknown ones); learnt
  * once, so the program's view of a SIG_DFL we replaced matches. */
 static int kernel_keeps = ~0;
-static void lock(sigset_t *old) { ts_lock(&ts_proc.sig_lock, old); }
-static void unlock(const sigset_t *old) { ts_unlock(&ts_proc.sig_lock, old); }
+static void lock(ts_mask *old) { ts_lock(&ts_proc.sig_lock, old); }
+static void unlock(const ts_mask *old) { ts_unlock(&ts_proc.sig_lock, old); }
 
 /* fork() while another thread holds the lock would leave the child's table
  * locked forever: take it around fork.  A single-threaded process has no
@@ -52,7 +52,7 @@ static void unlock(const sigset_t *old) { ts_unlock(&ts_proc.sig_lock, old); }
  * signal), so there the lock is never held at fork(): skipping it spares a
  * fork server two system calls and a copy-on-write fault per fork.  The
  * release handlers unlock only what the prepare handler took. */
-static sigset_t fork_mask TS_FILE_DATA;
+static ts_mask fork_mask TS_FILE_DATA;
 static void fork_prepare(void)
 {
 	if (!ts_single_threaded())
@@ -202,7 +202,7 @@ int ts_sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 	if (!ts_active || !managed(sig) || ts_in_vfork_child())
 		return ts_real.sigaction(sig, act, oact);
 
-	sigset_t old;
+	ts_mask old;
 	struct want prev, next;
 	int rc = 0, e = 0;
 
@@ -257,7 +257,7 @@ TS_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
  * SIG_DFL means underneath ourselves. */
 static TS_COLD void one_shot_done(int sig, void *handler)
 {
-	sigset_t old;
+	ts_mask old;
 	lock(&old);
 	struct slot *s = &slots[sig];
 	const struct want *cur = live(s);
@@ -282,7 +282,7 @@ static TS_COLD void one_shot_done(int sig, void *handler)
 static TS_COLD void no_longer_handled(int sig, void *h)
 {
 	if (h == (void *)SIG_DFL && !own_handler(sig, live(&slots[sig]))) {
-		sigset_t old;
+		ts_mask old;
 		struct sigaction k;
 		lock(&old);
 		kernel_action(sig, live(&slots[sig]), &k);
@@ -359,7 +359,7 @@ static void take_over(int sig)
  * it inherited) leaves it at SIG_DFL. */
 void ts_signals_init(void)
 {
-	sigset_t old;
+	ts_mask old;
 	pthread_atfork(fork_prepare, fork_release, fork_release);
 	if (ts_cfg.sigpipe != TS_SIGPIPE_IGNORE)
 		return;
@@ -373,7 +373,7 @@ void ts_signals_init(void)
  * for it changed (children.c, for SIGCHLD). */
 void ts_signals_sync(int sig)
 {
-	sigset_t old;
+	ts_mask old;
 	lock(&old);
 	if (load(sig) == 0) {
 		if (live(&slots[sig])->handler == (void *)SIG_DFL) {
@@ -440,7 +440,7 @@ int ts_sigchld_program(void)
 {
 	struct slot *s = &slots[SIGCHLD];
 	if (!atomic_load_explicit(&s->known, memory_order_acquire)) {
-		sigset_t old;
+		ts_mask old;
 		lock(&old);
 		load(SIGCHLD);
 		unlock(&old);
@@ -465,7 +465,7 @@ void ts_signal_default_action(int sig)
 	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
 	raise(sig);
 	/* Still here (blocked elsewhere?): put our handler back. */
-	sigset_t old;
+	ts_mask old;
 	lock(&old);
 	const struct want *cur = live(&slots[sig]);
 	struct want w = *cur;

@@ -59,8 +59,11 @@ struct ts_lock {
 	_Atomic int held;
 };
 #define TS_LOCK_INIT {0}
-void ts_lock(struct ts_lock *l, sigset_t *old) TS_HIDDEN;
-void ts_unlock(struct ts_lock *l, const sigset_t *old) TS_HIDDEN;
+/* The kernel's signal mask (64 signals): 8 bytes on the stack where glibc's
+ * sigset_t takes 128, which a handler on a small alternate stack feels. */
+typedef unsigned long long ts_mask;
+void ts_lock(struct ts_lock *l, ts_mask *old) TS_HIDDEN;
+void ts_unlock(struct ts_lock *l, const ts_mask *old) TS_HIDDEN;
 void ts_spin_lock(struct ts_lock *l) TS_HIDDEN;   /* signals already all blocked */
 void ts_spin_unlock(struct ts_lock *l) TS_HIDDEN;
 int ts_lock_held(struct ts_lock *l) TS_HIDDEN;

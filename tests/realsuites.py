@@ -143,7 +143,7 @@ SUITES = [
     # fork_processes (a parent that forks workers and waits with os.wait()),
     # its IOStream, TCP and HTTP servers and clients.
     ('tornado', 'tornado.test.process_test', ALL,
-     # short: one of the KNOWN tests below, not all five (5 s each with tcpsafe)
+     # short: the SIGCHLD-handler tests (they hung for 5 s under retry mode)
      ['tornado.test.process_test.ProcessTest',
       'tornado.test.process_test.SubprocessTest.test_sigchild',
       'tornado.test.process_test.SubprocessTest.test_subprocess',
@@ -158,28 +158,19 @@ SUITES = [
     ('tornado', 'tornado.test.ioloop_test', ALL, False, 1),
     ('tornado', 'tornado.test.websocket_test', ALL, False, 1),
     ('tornado', 'tornado.test.autoreload_test', ALL, False, 1),
-    # The documented way out of KNOWN below: the same module with SIGCHLD
-    # in the pass set must give exactly the results it gives without.
+    # The same module with SIGCHLD in the pass set must give exactly the
+    # results it gives without.
     ('tornado', 'tornado.test.process_test+PASS=CHLD', ['tornado.test.process_test'],
      ['tornado.test.process_test'], 2,
      {'TCPSAFE_EINTR_PASS': 'ALRM,VTALRM,INT,TERM,QUIT,CHLD'}),
 ]
 
 # Differences that are inherent to tcpsafe and documented in
-# libtcpsafe(7), BUGS: reported, not counted.
-SIGCHLD_DEFERRED = (
-    "tornado's Subprocess.initialize() installs a Python SIGCHLD handler with "
-    "signal.signal() and no wakeup fd. CPython's C handler only sets a flag; the "
-    "Python handler runs when the interrupted epoll_wait() returns EINTR. Under the "
-    "default TCPSAFE_EINTR=retry, SIGCHLD is not in TCPSAFE_EINTR_PASS, so epoll_wait() "
-    "is made again and the exit callback waits for the loop's next wake-up: the test's "
-    "5 s timeout. With CHLD in the pass set (the +PASS=CHLD run) the results are the same.")
-KNOWN = {
-    ('tornado.test.process_test', 'tornado.test.process_test.SubprocessTest.' + t):
-        SIGCHLD_DEFERRED
-    for t in ('test_sigchild', 'test_sigchild_future', 'test_sigchild_signal',
-              'test_wait_for_exit_raise', 'test_wait_for_exit_raise_disabled')
-}
+# libtcpsafe(7), BUGS: reported, not counted.  None since the auto EINTR
+# policy: Tornado's Subprocess tests (a Python SIGCHLD handler that CPython
+# runs when epoll_wait() returns EINTR) used to wait for their 5 s timeout
+# under the old default, retry mode.
+KNOWN = {}
 
 
 RERUNS = 3          # extra runs of each differing test, each way
