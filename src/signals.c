@@ -124,10 +124,12 @@ static void kernel_action(int sig, const struct want *w, struct sigaction *k)
 		k->sa_sigaction = own;
 		sigemptyset(&k->sa_mask);
 		k->sa_flags = SA_SIGINFO | SA_RESTART;
-		if (sig == SIGCHLD) { /* short, and it takes a lock without masking */
+		/* short, and it takes a lock without masking.  No SA_NOCLDSTOP:
+		 * the kernel would then send no SIGCHLD for a child's stop, which a
+		 * program that reads SIGCHLD (sigwaitinfo, signalfd) or traces its
+		 * children expects to get, SIG_DFL or not. */
+		if (sig == SIGCHLD)
 			sigfillset(&k->sa_mask);
-			k->sa_flags |= SA_NOCLDSTOP;
-		}
 	} else if (w->handler == (void *)SIG_DFL || w->handler == (void *)SIG_IGN) {
 		k->sa_handler = (void (*)(int))w->handler;
 		k->sa_mask = w->mask;
