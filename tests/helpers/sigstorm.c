@@ -216,6 +216,9 @@ static int connect_peer(void)
 			die("getsockopt error", errno);
 		if (!err)
 			return fd;
+		/* learnt through SO_ERROR: tcpsafe logs that one too */
+		if (err == ECONNRESET)
+			atomic_fetch_add(&e_connreset, 1);
 	} else {
 		err = errno;
 		/* connect() itself returned it (reset before the connect woke up,
