@@ -3,7 +3,8 @@
  *   interrupt_wait CALL MODE [TIMEOUT_MS]
  *
  * CALL: poll ppoll select pselect epoll_wait epoll_pwait nanosleep
- *       clock_nanosleep usleep read pause sigsuspend
+ *       clock_nanosleep usleep read pause sigsuspend sigtimedwait
+ *       sigwaitinfo
  * MODE: usr1  a child sends SIGUSR1 every 50 ms for 2*TIMEOUT_MS; a
  *             SIGUSR1 handler (sigaction flags 0, no SA_RESTART) counts;
  *       stop  the child sends SIGSTOP at 100 ms and SIGCONT 20 ms later
@@ -18,6 +19,12 @@
  * TIMEOUT_MS, so it returns 1 then.  pause and sigsuspend only return when
  * a handler has run; in stop mode the child sends SIGUSR1 (handler
  * installed for them) at TIMEOUT_MS as their way out.
+ *
+ * sigtimedwait and sigwaitinfo wait for SIGUSR2, which is blocked in the
+ * process mask and otherwise never sent, while the mode's signal stays
+ * unblocked: its handler interrupts them.  sigtimedwait gives up after
+ * TIMEOUT_MS (EAGAIN); sigwaitinfo has no timeout, so the child sends
+ * SIGUSR2 at TIMEOUT_MS as its way out (ret=12 then).
  *
  * ppoll, pselect, epoll_pwait and sigsuspend are used the way they are
  * meant to be: the mode's signal (SIGUSR1 or SIGALRM) is blocked in the
@@ -57,11 +64,13 @@
 
 enum call {
 	K_POLL, K_PPOLL, K_SELECT, K_PSELECT, K_EPOLL_WAIT, K_EPOLL_PWAIT, K_NANOSLEEP,
-	K_CLOCK_NANOSLEEP, K_USLEEP, K_READ, K_PAUSE, K_SIGSUSPEND, K__COUNT
+	K_CLOCK_NANOSLEEP, K_USLEEP, K_READ, K_PAUSE, K_SIGSUSPEND, K_SIGTIMEDWAIT, K_SIGWAITINFO,
+	K__COUNT
 };
 static const char *const call_names[K__COUNT] = {
 	"poll",      "ppoll",           "select", "pselect", "epoll_wait", "epoll_pwait",
-	"nanosleep", "clock_nanosleep", "usleep", "read",    "pause",      "sigsuspend"};
+	"nanosleep", "clock_nanosleep", "usleep", "read",    "pause",      "sigsuspend",
+	"sigtimedwait", "sigwaitinfo"};
 
 enum mode { M_USR1, M_STOP, M_ALRM };
 
@@ -96,7 +105,8 @@ static void usage(void)
 {
 	fputs("usage: interrupt_wait CALL MODE [TIMEOUT_MS]\n"
 	      "  CALL: poll ppoll select pselect epoll_wait epoll_pwait nanosleep\n"
-	      "        clock_nanosleep usleep read pause sigsuspend\n"
+	      "        clock_nanosleep usleep read pause sigsuspend sigtimedwait\n"
+	      "        sigwaitinfo\n"
 	      "  MODE: usr1 stop alrm\n",
 	      stderr);
 	exit(2);
@@ -109,6 +119,7 @@ struct schedule {
 	long stop_at, cont_at; /* stop mode; 0: none */
 	long usr1_once_at;     /* stop mode, pause/sigsuspend; 0: none */
 	long write_at;         /* read: one byte into the pipe; 0: none */
+	long usr2_at;          /* sigwaitinfo: the signal it waits for; 0: none */
 	long kill_at;          /* watchdog */
 };
 
@@ -133,12 +144,13 @@ static void child(const struct schedule *s, pid_t parent, int syncfd, int wfd, c
 	if (read(syncfd, &t0, sizeof t0) != (ssize_t)sizeof t0)
 		_exit(0);
 	long next_usr1 = s->usr1_every_until ? 50 : 0;
-	int stopped = 0, conted = 0, usr1_once = 0, written = 0;
+	int stopped = 0, conted = 0, usr1_once = 0, written = 0, usr2 = 0;
 	for (;;) {
 		if (getppid() != parent)
 			_exit(0);
 		long at = s->kill_at;
-		int what = 0; /* 0 kill, 1 usr1 tick, 2 stop, 3 cont, 4 usr1 once, 5 write */
+		int what = 0; /* 0 kill, 1 usr1 tick, 2 stop, 3 cont, 4 usr1 once, 5 write,
+		               * 6 usr2 */
 		if (next_usr1 && next_usr1 <= s->usr1_every_until && next_usr1 < at)
 			at = next_usr1, what = 1;
 		if (s->stop_at && !stopped && s->stop_at < at)
@@ -149,6 +161,8 @@ static void child(const struct schedule *s, pid_t parent, int syncfd, int wfd, c
 			at = s->usr1_once_at, what = 4;
 		if (s->write_at && !written && s->write_at < at)
 			at = s->write_at, what = 5;
+		if (s->usr2_at && !usr2 && s->usr2_at < at)
+			at = s->usr2_at, what = 6;
 		sleep_until(t0, at);
 		if (getppid() != parent)
 			_exit(0);
@@ -179,6 +193,10 @@ static void child(const struct schedule *s, pid_t parent, int syncfd, int wfd, c
 			(void)!write(wfd, "x", 1);
 			written = 1;
 			break;
+		case 6:
+			kill(parent, SIGUSR2);
+			usr2 = 1;
+			break;
 		}
 	}
 }
@@ -189,6 +207,9 @@ struct result {
 	long ret;
 	int err;
 };
+
+/* what sigtimedwait and sigwaitinfo wait for: SIGUSR2 */
+static sigset_t usr2set;
 
 static struct result run_call(enum call k, long tmo, int rfd, int epfd, const sigset_t *callmask)
 {
@@ -241,6 +262,12 @@ static struct result run_call(enum call k, long tmo, int rfd, int epfd, const si
 		break;
 	case K_SIGSUSPEND:
 		r.ret = sigsuspend(callmask);
+		break;
+	case K_SIGTIMEDWAIT:
+		r.ret = sigtimedwait(&usr2set, NULL, &ts);
+		break;
+	case K_SIGWAITINFO:
+		r.ret = sigwaitinfo(&usr2set, NULL);
 		break;
 	case K__COUNT:
 		break;
@@ -326,6 +353,12 @@ int main(int argc, char **argv)
 			fail("sigprocmask");
 	}
 
+	/* sigtimedwait/sigwaitinfo: SIGUSR2 blocked, so it waits to be taken */
+	sigemptyset(&usr2set);
+	sigaddset(&usr2set, SIGUSR2);
+	if ((k == K_SIGTIMEDWAIT || k == K_SIGWAITINFO) && sigprocmask(SIG_BLOCK, &usr2set, NULL))
+		fail("sigprocmask");
+
 	struct schedule s;
 	memset(&s, 0, sizeof s);
 	if (mode == M_USR1)
@@ -338,6 +371,8 @@ int main(int argc, char **argv)
 	}
 	if (k == K_READ)
 		s.write_at = tmo;
+	if (k == K_SIGWAITINFO)
+		s.usr2_at = tmo;
 	s.kill_at = 3 * tmo + 2000;
 	if (s.kill_at < s.usr1_every_until + 1000)
 		s.kill_at = s.usr1_every_until + 1000;

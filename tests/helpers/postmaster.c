@@ -1,0 +1,184 @@
+/* postmaster: the PostgreSQL 15 postmaster's way of timing a restart
+ * (issue 15).
+ *
+ *   postmaster WAIT LIMIT_MS
+ *
+ * WAIT: select or poll.
+ *
+ * The SIGCHLD handler is installed WITH SA_RESTART, reaps every exited
+ * child (waitpid(-1, WNOHANG) loop) and schedules the worker's restart
+ * 200 ms later (PostgreSQL's reaper() and its bgworker restart interval).
+ * SIGCHLD is blocked except around the wait, as PG_SETMASK(&UnBlockSig)
+ * does.  The main loop (ServerLoop) waits on a pipe nobody writes to, for
+ * 5 s when nothing is scheduled, else until the restart is due: it relies
+ * on the wait failing with EINTR after the handler ran (select() and
+ * poll() do, SA_RESTART or not) to recompute that timeout.  The worker
+ * exits after 100 ms, so the restart is due at about 300 ms.
+ *
+ * Prints, and exits 0:
+ *   postmaster wait=WAIT
+ *   worker reaped by the handler: yes
+ *   wait returned EINTR: yes
+ *   restart deadline met late=no      (yes: acted on LIMIT_MS or more after
+ *                                      the start, e.g. at the 5 s timeout)
+ * or "restart never scheduled" if 5 s passed with no child reaped.
+ * Bounded by the 5 s timeout; the worker is reaped (or killed and reaped
+ * by pid) before exit.  Exit 1: set-up failure; 2: usage. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RESTART_DELAY_MS 200
+#define IDLE_TIMEOUT_MS 5000
+
+static volatile sig_atomic_t reaped, restart_pending;
+/* Written by the handler, read only while SIGCHLD is blocked. */
+static volatile long long restart_at;
+static pid_t worker;
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* PostgreSQL's reaper(): it does the work in the handler itself. */
+static void reaper(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	pid_t pid;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		if (pid == worker) {
+			reaped = 1;
+			restart_at = now_ms() + RESTART_DELAY_MS;
+			restart_pending = 1;
+		}
+	errno = saved;
+}
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "postmaster: %s: %s\n", what, strerror(errno));
+	if (worker > 0 && !reaped) {
+		kill(worker, SIGKILL);
+		waitpid(worker, NULL, 0);
+	}
+	exit(1);
+}
+
+static void usage(void)
+{
+	fputs("usage: postmaster select|poll LIMIT_MS\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3)
+		usage();
+	int use_poll = !strcmp(argv[1], "poll");
+	if (!use_poll && strcmp(argv[1], "select"))
+		usage();
+	char *end;
+	long limit = strtol(argv[2], &end, 10);
+	if (*end || end == argv[2] || limit < 1 || limit > 600000)
+		usage();
+
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC))
+		fail("pipe");
+	sigset_t block, unblock;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &block, &unblock))
+		fail("sigprocmask");
+	sigdelset(&unblock, SIGCHLD);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = reaper;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART; /* pqsignal() */
+	if (sigaction(SIGCHLD, &sa, NULL))
+		fail("sigaction");
+
+	printf("postmaster wait=%s\n", argv[1]);
+	fflush(stdout);
+	long long t0 = now_ms();
+	worker = fork();
+	if (worker < 0)
+		fail("fork");
+	if (worker == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+
+	int eintr = 0, acted = 0;
+	long long acted_at = 0;
+	for (;;) {
+		/* DetermineSleepTime(): until the restart is due, else idle */
+		long long tmo = IDLE_TIMEOUT_MS;
+		if (restart_pending) {
+			tmo = restart_at - now_ms();
+			if (tmo < 0)
+				tmo = 0;
+		}
+		int r;
+		sigprocmask(SIG_SETMASK, &unblock, NULL);
+		if (use_poll) {
+			struct pollfd p = {pfd[0], POLLIN, 0};
+			r = poll(&p, 1, (int)tmo);
+		} else {
+			fd_set rs;
+			FD_ZERO(&rs);
+			FD_SET(pfd[0], &rs);
+			struct timeval tv = {(time_t)(tmo / 1000), (suseconds_t)(tmo % 1000) * 1000};
+			r = select(pfd[0] + 1, &rs, NULL, NULL, &tv);
+		}
+		int err = errno;
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		if (r < 0 && err == EINTR) {
+			eintr++;
+			continue; /* recompute the timeout */
+		}
+		if (r != 0) {
+			errno = err;
+			fail(r < 0 ? argv[1] : "data from nowhere");
+		}
+		/* maybe_start_bgworkers() */
+		if (restart_pending && now_ms() >= restart_at) {
+			acted = 1;
+			acted_at = now_ms();
+			restart_pending = 0;
+			break;
+		}
+		if (!restart_pending && now_ms() - t0 >= IDLE_TIMEOUT_MS)
+			break;
+	}
+	if (!reaped) {
+		kill(worker, SIGKILL);
+		waitpid(worker, NULL, 0);
+	}
+	printf("worker reaped by the handler: %s\n", reaped ? "yes" : "no");
+	printf("wait returned EINTR: %s\n", eintr ? "yes" : "no");
+	if (acted)
+		printf("restart deadline met late=%s\n", acted_at - t0 >= limit ? "yes" : "no");
+	else
+		printf("restart never scheduled\n");
+	return 0;
+}
