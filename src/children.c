@@ -44,6 +44,8 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -206,6 +208,24 @@ static int matches(const struct ts_status *st, idtype_t idtype, id_t id)
 	       (idtype == P_PGID && st->pgid == (pid_t)id);
 }
 
+int ts_cache_take_ino(unsigned long long ino, int peek, struct ts_status *out)
+{
+	ts_mask old;
+	int32_t x = -1;
+	if (!ts_reap_active() || !ino)
+		return 0;
+	ts_lock(&R.lock, &old);
+	for (x = R.head; x >= 0 && R.e[x].st.ino != ino; x = R.e[x].next)
+		;
+	if (x >= 0) {
+		*out = R.e[x].st;
+		if (!peek)
+			unlink_entry(x);
+	}
+	ts_unlock(&R.lock, &old);
+	return x >= 0;
+}
+
 int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out)
 {
 	ts_mask old;
@@ -278,6 +298,36 @@ static __attribute__((noinline)) int exited(pid_t pid, uid_t *uid)
 	return 1;
 }
 
+/* A pidfd the program opened on a child (Python's os.pidfd_open makes the
+ * system call itself, so no wrapper sees it) stops naming a pid once the
+ * child is reaped: its fdinfo says "Pid: -1".  On pidfs (Linux 6.9+) every
+ * pidfd of a process shares one inode, so the inode, noted while the child
+ * is still a zombie, lets waitid(P_PIDFD) find the status in the cache
+ * (wait.c).  Elsewhere 0: such a wait gets ECHILD (libtcpsafe(7), BUGS). */
+#define PIDFS_MAGIC 0x50494446
+static int pidfs = 1; /* 0 once a pidfd turned out not to be on pidfs */
+static __attribute__((noinline)) unsigned long long pidfd_ino(pid_t pid)
+{
+	if (!pidfs)
+		return 0;
+	int saved = errno;
+	unsigned long long ino = 0;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		union { /* one at a time: the stack may be a small sigaltstack */
+			struct statfs f;
+			struct stat s;
+		} b;
+		if (fstatfs(fd, &b.f) == 0 && b.f.f_type != PIDFS_MAGIC)
+			pidfs = 0;
+		else if (fstat(fd, &b.s) == 0)
+			ino = b.s.st_ino;
+		ts_sys_close(fd);
+	}
+	TS_ERRNO_RESTORE(saved);
+	return ino;
+}
+
 /* Reap tracked child pid, which the caller knows has exited (its SIGCHLD,
  * a peek or exited() said so): a wait that could consume a traced child's
  * stop is never made blind.  1 if reaped.  wait4 rather than waitid: no
@@ -287,7 +337,8 @@ static __attribute__((noinline)) int exited(pid_t pid, uid_t *uid)
  * that wait is to get it.  reaping/anywaiters are a Dekker pair with
  * wait.c: either we see the waiter, or it sees us and lets this reap land
  * in the cache before it looks. */
-static int reap(pid_t pid, int masked, uid_t uid)
+static __attribute__((noinline)) int reap_ino(pid_t pid, int masked, uid_t uid,
+                                              unsigned long long ino)
 {
 	struct ts_status st;
 	ts_mask old;
@@ -310,6 +361,7 @@ static int reap(pid_t pid, int masked, uid_t uid)
 	st.pid = pid;
 	st.pgid = pgid;
 	st.uid = uid;
+	st.ino = ino;
 	if (WIFEXITED(w)) {
 		st.code = CLD_EXITED;
 		st.status = WEXITSTATUS(w);
@@ -336,6 +388,13 @@ static int reap(pid_t pid, int masked, uid_t uid)
 	if (dropped != logged)
 		ts_log_reap_overflow(dropped, R.cap);
 	return 1;
+}
+
+/* The pidfs inode is noted first, in a frame of its own, not under
+ * reap_ino's. */
+static int reap(pid_t pid, int masked, uid_t uid)
+{
+	return reap_ino(pid, masked, uid, pidfd_ino(pid));
 }
 
 /* A child died before fork() returned its pid to be tracked: fork() reaps

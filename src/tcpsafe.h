@@ -286,9 +286,13 @@ struct ts_status {
 	int code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
 	int status; /* exit code or signal */
 	uid_t uid;
+	unsigned long long ino; /* its pidfs inode (Linux 6.9+), 0 if unknown */
 	struct rusage ru;
 };
 int ts_reap_active(void) TS_HIDDEN;
+/* Take (or copy) the cached status of the process whose pidfds have
+ * pidfs inode ino (waitid(P_PIDFD) after tcpsafe reaped it). */
+int ts_cache_take_ino(unsigned long long ino, int peek, struct ts_status *out) TS_HIDDEN;
 /* Take (or with peek, copy) a cached status matching idtype/id. */
 int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out) TS_HIDDEN;
 void ts_child_untrack(pid_t pid) TS_HIDDEN;

@@ -12,10 +12,8 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpsafe.h"
@@ -197,39 +195,24 @@ TS_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
 
 #define TS_P_PIDFD ((idtype_t)3) /* Linux 5.4; not in every glibc's idtype_t */
 
-/* The pid a pidfd refers to, from its fdinfo ("Pid:\t1234"); 0 if unknown
- * (-1 there: the process is gone and reaped). */
-static pid_t pidfd_pid(int fd)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return 0;
-	ssize_t n = ts_real.read(f, buf, sizeof buf - 1);
-	ts_sys_close(f);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	const char *p = strstr(buf, "\nPid:");
-	return p ? (pid_t)strtol(p + 6, NULL, 10) : 0;
-}
-
 /* waitid(P_PIDFD): the kernel first; if tcpsafe reaped the child already
- * (ECHILD), its status waits in the cache under the pid the pidfd names. */
+ * (ECHILD), its status waits in the cache under the pidfd's pidfs inode
+ * (children.c, pidfd_ino). */
 static int pidfd_wait(id_t fd, siginfo_t *info, int options)
 {
+	int before = errno;
 	int r = ts_real.waitid(TS_P_PIDFD, fd, info, options);
 	if (r == 0 || errno != ECHILD || !(options & WEXITED))
 		return r;
 	int saved = errno;
-	pid_t pid = pidfd_pid((int)fd);
+	struct stat sb;
 	struct ts_status st;
-	if (pid > 0) {
+	if (fstat((int)fd, &sb) == 0) {
 		ts_reap_settle();
-		if (ts_cache_take(P_PID, (id_t)pid, (options & WNOWAIT) != 0, &st)) {
-			struct req q = {P_PID, (id_t)pid, options, NULL, NULL, info};
+		if (ts_cache_take_ino(sb.st_ino, (options & WNOWAIT) != 0, &st)) {
+			struct req q = {P_PID, (id_t)st.pid, options, NULL, NULL, info};
 			deliver(&q, &st);
+			errno = before;
 			return 0;
 		}
 	}

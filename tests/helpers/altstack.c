@@ -59,7 +59,7 @@
 /* the kernel's fixed floor (uapi); glibc's MINSIGSTKSZ is sysconf(_SC_SIGSTKSZ)
  * under _GNU_SOURCE, four times the worst-case frame */
 #define KERNEL_MINSIGSTKSZ 2048
-#define MARGIN 256 /* what may run before the handler: the test's bound */
+static long margin = 256; /* what may run before the handler: the test's bound (argv) */
 #define ROUNDS 5
 #define PAINT 0xa5u
 
@@ -217,7 +217,7 @@ static int tight(int with_chld)
 {
 	long need = bare_need(SIGUSR2, on_tight);
 	/* a 64-aligned top, as for the measurement: the same frame alignment */
-	size_t size = ((size_t)need + 63) / 64 * 64 + MARGIN;
+	size_t size = ((size_t)need + 63) / 64 * 64 + (size_t)margin;
 	if (size < KERNEL_MINSIGSTKSZ)
 		size = KERNEL_MINSIGSTKSZ;
 	char *lo = guarded(size);
@@ -254,8 +254,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "measure"))
 		return measure();
-	if (argc >= 2 && !strcmp(argv[1], "tight"))
-		return tight(argc >= 3 && !strcmp(argv[2], "chld"));
+	if (argc >= 2 && !strcmp(argv[1], "tight")) {
+		int chld = argc >= 3 && !strcmp(argv[2], "chld");
+		if (argc >= 3 + chld)
+			margin = atol(argv[2 + chld]);
+		return tight(chld);
+	}
 	fprintf(stderr, "usage: altstack measure | altstack tight [chld]\n");
 	return 2;
 }
