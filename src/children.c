@@ -305,7 +305,7 @@ static __attribute__((noinline)) int exited(pid_t pid, uid_t *uid)
  * is still a zombie, lets waitid(P_PIDFD) find the status in the cache
  * (wait.c).  Elsewhere 0: such a wait gets ECHILD (libtcpsafe(7), BUGS). */
 #define PIDFS_MAGIC 0x50494446
-static int pidfs = 1; /* 0 once a pidfd turned out not to be on pidfs */
+static int pidfs = -1; /* pidfds live on pidfs: 1, 0, -1 not known yet */
 static __attribute__((noinline)) unsigned long long pidfd_ino(pid_t pid)
 {
 	if (!pidfs)
@@ -318,9 +318,9 @@ static __attribute__((noinline)) unsigned long long pidfd_ino(pid_t pid)
 			struct statfs f;
 			struct stat s;
 		} b;
-		if (fstatfs(fd, &b.f) == 0 && b.f.f_type != PIDFS_MAGIC)
-			pidfs = 0;
-		else if (fstat(fd, &b.s) == 0)
+		if (pidfs < 0 && fstatfs(fd, &b.f) == 0)
+			pidfs = b.f.f_type == PIDFS_MAGIC;
+		if (pidfs > 0 && fstat(fd, &b.s) == 0)
 			ino = b.s.st_ino;
 		ts_sys_close(fd);
 	}
