@@ -323,6 +323,8 @@ static __attribute__((noinline)) unsigned long long pidfd_ino(pid_t pid)
 		if (pidfs > 0 && fstat(fd, &b.s) == 0)
 			ino = b.s.st_ino;
 		ts_sys_close(fd);
+	} else if (errno == ENOSYS) { /* before Linux 5.3 */
+		pidfs = 0;
 	}
 	TS_ERRNO_RESTORE(saved);
 	return ino;
