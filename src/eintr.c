@@ -13,9 +13,13 @@
  *          stop/continue), and one caused only by a SIGCHLD handler that
  *          reaped (called a wait function itself) and was installed
  *          without SA_RESTART: the classic Stevens reaper, whose job is
- *          done when it returns.  A call given a signal mask (pselect,
- *          ppoll, epoll_pwait) exists to be interrupted: only the first
- *          kind is retried there;
+ *          done when it returns.  That second kind only for calls that
+ *          would otherwise block without end: a wait with a timeout
+ *          belongs to a program that keeps time and recomputes it when a
+ *          handler cuts the wait short (the PostgreSQL 15 postmaster reaps
+ *          in such a handler and relies on select()'s EINTR), and a call
+ *          given a signal mask (pselect, ppoll, epoll_pwait) exists to be
+ *          interrupted;
  *   retry  retry unless a handler of the pass set ran (tcpsafe 0.1's
  *          default; it also adds SA_RESTART underneath those handlers);
  *   strict retry only if no program handler ran at all;
@@ -89,6 +93,11 @@ static void note_passed(enum ts_call call, int fd, int sig)
 
 int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 {
+	return ts_eintr_retry_timed(call, fd, seq, 0);
+}
+
+int ts_eintr_retry_timed(enum ts_call call, int fd, unsigned long *seq, int timed)
+{
 	int saved = errno, sig = 0, retry;
 	unsigned long now = ts_tsig.hseq;
 
@@ -99,8 +108,8 @@ int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
 	}
 	switch (ts_cfg.eintr) {
 	case TS_EINTR_AUTO:
-		/* a masked wait is the program's way to take its signals */
-		retry = masked_call(call) ? now == *seq : ts_tsig.keep_seq <= *seq;
+		/* a masked or timed wait is the program's way to take its signals */
+		retry = masked_call(call) || timed ? now == *seq : ts_tsig.keep_seq <= *seq;
 		if (!retry)
 			sig = ts_tsig.last_sig;
 		break;

@@ -39,9 +39,15 @@ static void log_if_network_error(enum ts_call call, int fd, int err)
 
 TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 {
+	return ts_io_again_timed(call, fd, seq, 0);
+}
+
+TS_COLD int ts_io_again_timed(enum ts_call call, int fd, unsigned long *seq, int timed)
+{
 	int err = errno;
 	if (err == EINTR)
-		return seq ? ts_eintr_retry(call, fd, seq) : ts_eintr_retry_restartable(call, fd);
+		return seq ? ts_eintr_retry_timed(call, fd, seq, timed)
+		           : ts_eintr_retry_restartable(call, fd);
 	log_if_network_error(call, fd, err);
 	errno = err;
 	return 0;

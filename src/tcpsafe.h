@@ -220,11 +220,15 @@ void ts_log_init(void) TS_HIDDEN;
  * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry; NULL for
  * calls the kernel restarts (ts_eintr_retry_restartable). */
 int ts_io_again(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+/* The same for a timed call: timed != 0 when it has a finite timeout. */
+int ts_io_again_timed(enum ts_call call, int fd, unsigned long *seq, int timed) TS_HIDDEN;
 
 /* ---- eintr.c: the EINTR policy ----------------------------------------- */
 /* The call got EINTR; *seq is ts_tsig.hseq from when it started.  1 = retry
  * (and *seq moves on), 0 = give EINTR to the program.  errno preserved. */
 int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+/* The same for a call that waits with a timeout (timed != 0). */
+int ts_eintr_retry_timed(enum ts_call call, int fd, unsigned long *seq, int timed) TS_HIDDEN;
 /* For calls the kernel restarts itself (read, write, accept, connect...):
  * in retry mode tcpsafe adds SA_RESTART to the program's handlers of
  * signals outside the pass set, so EINTR reaching the wrapper means a

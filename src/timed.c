@@ -65,7 +65,7 @@ static TS_COLD int ms_retry(enum ts_call call, struct ms_call *c,
                             int (*again)(const struct ms_call *, int))
 {
 	for (;;) {
-		if (!ts_io_again(call, call == TS_C_POLL ? -1 : c->a1, &c->seq))
+		if (!ts_io_again_timed(call, call == TS_C_POLL ? -1 : c->a1, &c->seq, c->timeout >= 0))
 			return -1;
 		int t = c->timeout > 0 ? left_ms(&c->start, c->timeout) : c->timeout;
 		int r = again(c, t);
@@ -143,7 +143,7 @@ TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout
 			int r_ = (expr_with_tp);                               \
 			if (TS_LIKELY(r_ >= 0))                                \
 				return r_;                                     \
-			if (!ts_io_again(call, -1, &seq_))                     \
+			if (!ts_io_again_timed(call, -1, &seq_, (tmo) != NULL)) \
 				return r_;                                     \
 			if ((tmo) && ((tmo)->tv_sec > 0 || (tmo)->tv_nsec > 0)) { \
 				rem_ = left(&start_, (tmo));                   \
@@ -187,7 +187,7 @@ TS_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 		int rc = ts_real.select(n, r, w, e, tv);
 		if (TS_LIKELY(rc >= 0))
 			return rc;
-		if (!ts_io_again(TS_C_SELECT, -1, &seq))
+		if (!ts_io_again_timed(TS_C_SELECT, -1, &seq, tv != NULL))
 			return rc;
 		if (timed) {
 			struct timespec l = left(&start, &total);
@@ -207,7 +207,7 @@ static int sleep_rel(enum ts_call call, const struct timespec *req, struct times
 		int r = ts_real.nanosleep(&cur, rp);
 		if (TS_LIKELY(r == 0))
 			return 0;
-		if (!ts_io_again(call, -1, &seq))
+		if (!ts_io_again_timed(call, -1, &seq, 1))
 			return r;
 		cur = *rp;
 	}
@@ -237,7 +237,7 @@ TS_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *r
 		int r = ts_real.clock_nanosleep(clk, flags, &cur, rp);
 		if (TS_LIKELY(r == 0) || r != EINTR)
 			return r;
-		if (!ts_eintr_retry(TS_C_CLOCK_NANOSLEEP, -1, &seq))
+		if (!ts_eintr_retry_timed(TS_C_CLOCK_NANOSLEEP, -1, &seq, 1))
 			return r;
 		if (!(flags & TIMER_ABSTIME)) /* absolute: same deadline again */
 			cur = *rp;

@@ -1,11 +1,14 @@
 /* postmaster: the PostgreSQL 15 postmaster's way of timing a restart
  * (issue 15).
  *
- *   postmaster WAIT LIMIT_MS
+ *   postmaster WAIT LIMIT_MS [FLAGS]
  *
- * WAIT: select or poll.
+ * WAIT: select or poll.  FLAGS: restart (the default: SA_RESTART, an
+ * empty mask, as pqsignal() installs handlers) or pm15 (flags 0 and every
+ * signal but the synchronous ones masked: what PostgreSQL 15's
+ * pqsignal_pm() gives the postmaster's reaper(), measured with strace).
  *
- * The SIGCHLD handler is installed WITH SA_RESTART, reaps every exited
+ * The SIGCHLD handler reaps every exited
  * child (waitpid(-1, WNOHANG) loop) and schedules the worker's restart
  * 200 ms later (PostgreSQL's reaper() and its bgworker restart interval).
  * SIGCHLD is blocked except around the wait, as PG_SETMASK(&UnBlockSig)
@@ -82,13 +85,16 @@ static void fail(const char *what)
 
 static void usage(void)
 {
-	fputs("usage: postmaster select|poll LIMIT_MS\n", stderr);
+	fputs("usage: postmaster select|poll LIMIT_MS [restart|pm15]\n", stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
+		usage();
+	int pm15 = argc == 4 && !strcmp(argv[3], "pm15");
+	if (argc == 4 && !pm15 && strcmp(argv[3], "restart"))
 		usage();
 	int use_poll = !strcmp(argv[1], "poll");
 	if (!use_poll && strcmp(argv[1], "select"))
@@ -112,6 +118,13 @@ int main(int argc, char **argv)
 	sa.sa_handler = reaper;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART; /* pqsignal() */
+	if (pm15) { /* pqsignal_pm(): BlockSig as the mask, no SA_RESTART */
+		sigfillset(&sa.sa_mask);
+		static const int sync_sigs[] = {SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV};
+		for (size_t i = 0; i < sizeof sync_sigs / sizeof sync_sigs[0]; i++)
+			sigdelset(&sa.sa_mask, sync_sigs[i]);
+		sa.sa_flags = 0;
+	}
 	if (sigaction(SIGCHLD, &sa, NULL))
 		fail("sigaction");
 
