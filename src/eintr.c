@@ -20,7 +20,7 @@
  *          in such a handler and relies on select()'s EINTR), and a call
  *          given a signal mask (pselect, ppoll, epoll_pwait) exists to be
  *          interrupted;
- *   retry  retry unless a handler of the pass set ran (tcpsafe 0.1's
+ *   retry  retry unless a handler of the pass set ran (the former
  *          default; it also adds SA_RESTART underneath those handlers);
  *   strict retry only if no program handler ran at all;
  *   pass   never retry.
