@@ -190,12 +190,14 @@ static int scan_reports(pid_t owner, char *msg, size_t sz, int cleanup)
 		if (ours && !seen) {
 			static char head[65536];
 			slurp(path, head, sizeof head);
-			/* memcheck (--quiet) writes only its errors: a clean process
-			 * leaves an empty file.  ASan and UBSan errors say ERROR or
-			 * end with a SUMMARY line; a file may also hold only a
-			 * warning (LSan's, in a forked child, about its parent's
-			 * threads), which fails nothing. */
-			if (vg ? head[0] != '\0'
+			/* memcheck (--quiet) writes only its errors, as "==PID=="
+			 * lines: a clean process leaves an empty file, or valgrind's
+			 * own "--PID--" notes (3.19 does not know pidfd_open, which
+			 * the library makes when it reaps, and falls back from).
+			 * ASan and UBSan errors say ERROR or end with a SUMMARY line;
+			 * a file may also hold only a warning (LSan's, in a forked
+			 * child, about its parent's threads), which fails nothing. */
+			if (vg ? (!strncmp(head, "==", 2) || strstr(head, "\n==") != NULL)
 			       : strstr(head, "ERROR: ") || strstr(head, "runtime error:") ||
 			             strstr(head, "SUMMARY: ")) {
 				size_t n = strlen(msg);
