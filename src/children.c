@@ -85,7 +85,6 @@ struct reaper {
 	_Atomic long last_signal;
 	_Atomic long last_scan;  /* monotonic ms */
 	_Atomic int owed;        /* a scan was due to be made but was not yet */
-	_Atomic uint32_t cursor; /* scan position (a word of tracked) */
 	_Atomic uint64_t summary[MAP_WORDS / 64]; /* bit per word of tracked that may be non-zero */
 	_Atomic long interval;   /* ms between sweeps: SWEEP_MS, longer while scans find little */
 	_Atomic int burst;       /* the last sweep scanned and found many: scan straight away */
@@ -202,31 +201,14 @@ static void cache_put(const struct ts_status *st)
 	bit_set(&R.cached, st->pid, 1);
 }
 
-static int matches(const struct ts_status *st, idtype_t idtype, id_t id)
+static int matches(const struct ts_status *st, idtype_t idtype, unsigned long long id)
 {
 	return idtype == P_ALL || (idtype == P_PID && st->pid == (pid_t)id) ||
-	       (idtype == P_PGID && st->pgid == (pid_t)id);
+	       (idtype == P_PGID && st->pgid == (pid_t)id) ||
+	       (idtype == TS_P_PIDFS_INO && id && st->ino == id);
 }
 
-int ts_cache_take_ino(unsigned long long ino, int peek, struct ts_status *out)
-{
-	ts_mask old;
-	int32_t x = -1;
-	if (!ts_reap_active() || !ino)
-		return 0;
-	ts_lock(&R.lock, &old);
-	for (x = R.head; x >= 0 && R.e[x].st.ino != ino; x = R.e[x].next)
-		;
-	if (x >= 0) {
-		*out = R.e[x].st;
-		if (!peek)
-			unlink_entry(x);
-	}
-	ts_unlock(&R.lock, &old);
-	return x >= 0;
-}
-
-int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out)
+int ts_cache_take(idtype_t idtype, unsigned long long id, int peek, struct ts_status *out)
 {
 	ts_mask old;
 	int32_t x = -1;
@@ -411,19 +393,18 @@ static void note_early(pid_t pid)
 #define PEEKS 8
 
 /* Check our own children one by one (a wait by pid is O(1) in the
- * kernel), SCAN_BUDGET per call, resuming where the last call stopped.
- * 1 if cut short. */
-#define SCAN_BUDGET 4096
-static int scan(int masked)
+ * kernel), all of them: nothing could finish a scan later.  It stops when
+ * a program thread starts waiting for any child (reaping steps aside, and
+ * that wait's end sweeps again). */
+static void scan(int masked)
 {
 	uint64_t *m = atomic_load(&R.tracked);
-	uint32_t nsum = MAP_WORDS / 64, cur = atomic_load(&R.cursor) / 64;
-	int checked = 0, reaped = 0, more = 0;
+	uint32_t nsum = MAP_WORDS / 64;
+	int checked = 0, reaped = 0;
 	atomic_store(&R.last_scan, now_ms());
 	atomic_store(&R.owed, 0);
 	/* the summary says which words of the 4M-pid map to look at */
-	for (uint32_t k = 0; k < nsum; k++) {
-		uint32_t sw = (cur + k) % nsum;
+	for (uint32_t sw = 0; sw < nsum && !atomic_load(&R.anywaiters); sw++) {
 		uint64_t sbits = atomic_load(&R.summary[sw]);
 		while (sbits) {
 			int sb = __builtin_ctzll(sbits);
@@ -446,11 +427,6 @@ static int scan(int masked)
 				checked++;
 			}
 		}
-		if (checked >= SCAN_BUDGET && k + 1 < nsum) {
-			atomic_store(&R.cursor, ((sw + 1) % nsum) * 64);
-			more = !atomic_load(&R.anywaiters);
-			break;
-		}
 	}
 	/* A scan costs a call per live child: in a long burst of exits, space
 	 * the scans out while each finds few zombies for what it checks. */
@@ -461,7 +437,6 @@ static int scan(int masked)
 		iv = SWEEP_MS;
 	atomic_store(&R.interval, iv);
 	atomic_store(&R.burst, reaped >= PEEKS);
-	return more;
 }
 
 /* The next child with something to report, without taking it: 0 if none.
@@ -497,8 +472,7 @@ static void sweep(int masked)
 	int due = scan_due();
 	atomic_store(&R.last_sweep, now_ms());
 	if (due && (atomic_load(&R.burst) || atomic_load(&R.owed))) {
-		while (scan(masked))
-			; /* cut short by its budget: the rest now */
+		scan(masked);
 		if (atomic_load(&R.burst))
 			return;
 	}
@@ -530,16 +504,16 @@ static void sweep(int masked)
 		atomic_store(&R.owed, 1);
 		return;
 	}
-	while (scan(masked))
-		;
+	scan(masked);
 }
 
-/* Every SIGCHLD.  program: what the program set (ts_sigchld_program());
- * masked: all signals are blocked (our own handler). */
-void ts_children_sigchld(const siginfo_t *si, int program, int masked)
+/* Every SIGCHLD that tcpsafe reaps for (not when the kernel reaps for the
+ * program: SA_NOCLDWAIT).  masked: all signals are blocked (our own
+ * handler). */
+void ts_children_sigchld(const siginfo_t *si, int masked)
 {
 	int saved = errno;
-	if (!ts_reap_active() || program == TS_CHLD_AUTOREAP) {
+	if (!ts_reap_active()) {
 		TS_ERRNO_RESTORE(saved);
 		return;
 	}
@@ -559,7 +533,7 @@ void ts_children_sigchld(const siginfo_t *si, int program, int masked)
 void ts_sigchld_own(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig, (void)uc;
-	ts_children_sigchld(si, TS_CHLD_DFL, 1); /* all signals blocked */
+	ts_children_sigchld(si, 1); /* all signals blocked */
 }
 
 /* For wait.c: a program thread is about to wait in the kernel for any

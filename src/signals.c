@@ -310,7 +310,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	/* Children are reaped before the program's handler runs, so its waits
 	 * are answered from the cache. */
 	if (sig == SIGCHLD && ts_reap_active() && !(flags & SA_NOCLDWAIT))
-		ts_children_sigchld(si, TS_CHLD_HANDLER, 0);
+		ts_children_sigchld(si, 0);
 
 	unsigned long seq = ++ts_tsig.hseq, keep0 = ts_tsig.keep_seq, waits0 = ts_tsig.waits;
 	ts_tsig.sig_seq[sig] = seq;

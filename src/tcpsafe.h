@@ -294,14 +294,14 @@ struct ts_status {
 	struct rusage ru;
 };
 int ts_reap_active(void) TS_HIDDEN;
-/* Take (or copy) the cached status of the process whose pidfds have
- * pidfs inode ino (waitid(P_PIDFD) after tcpsafe reaped it). */
-int ts_cache_take_ino(unsigned long long ino, int peek, struct ts_status *out) TS_HIDDEN;
-/* Take (or with peek, copy) a cached status matching idtype/id. */
-int ts_cache_take(idtype_t idtype, id_t id, int peek, struct ts_status *out) TS_HIDDEN;
+/* Take (or with peek, copy) a cached status matching idtype/id: P_ALL,
+ * P_PID, P_PGID, or TS_P_PIDFS_INO with the pidfs inode of the process's
+ * pidfds as id (waitid(P_PIDFD) after tcpsafe reaped it). */
+#define TS_P_PIDFS_INO ((idtype_t)-1) /* ours; no kernel idtype */
+int ts_cache_take(idtype_t idtype, unsigned long long id, int peek, struct ts_status *out) TS_HIDDEN;
 void ts_child_untrack(pid_t pid) TS_HIDDEN;
 /* Every SIGCHLD (see children.c). */
-void ts_children_sigchld(const siginfo_t *si, int program, int masked) TS_HIDDEN;
+void ts_children_sigchld(const siginfo_t *si, int masked) TS_HIDDEN;
 void ts_sigchld_own(int sig, siginfo_t *si, void *uc) TS_HIDDEN;
 void ts_children_autoreap(void) TS_HIDDEN;
 /* Around a program's blocking wait for any child / a group. */

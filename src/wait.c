@@ -209,7 +209,7 @@ static int pidfd_wait(id_t fd, siginfo_t *info, int options)
 	struct ts_status st;
 	if (fstat((int)fd, &sb) == 0) {
 		ts_reap_settle();
-		if (ts_cache_take_ino(sb.st_ino, (options & WNOWAIT) != 0, &st)) {
+		if (ts_cache_take(TS_P_PIDFS_INO, sb.st_ino, (options & WNOWAIT) != 0, &st)) {
 			struct req q = {P_PID, (id_t)st.pid, options, NULL, NULL, info};
 			deliver(&q, &st);
 			errno = before;
