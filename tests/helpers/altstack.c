@@ -55,6 +55,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 #define BIG_STACK (64 * 1024)
 /* the kernel's fixed floor (uapi); glibc's MINSIGSTKSZ is sysconf(_SC_SIGSTKSZ)
  * under _GNU_SOURCE, four times the worst-case frame */
@@ -66,12 +68,6 @@ static long margin = 256; /* what may run before the handler: the test's bound (
 static char *stack_lo, *stack_hi; /* the alternate stack in use */
 static volatile long depth;
 static volatile sig_atomic_t got, handled;
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "altstack: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void on_measure(int sig, siginfo_t *si, void *uc)
 {

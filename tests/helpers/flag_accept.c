@@ -34,10 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
 #include "loopback.h"
 
-static volatile sig_atomic_t child_exited;
-static volatile pid_t child; /* 0 once reaped */
+static volatile sig_atomic_t child_exited; /* the child: h_child, 0 once reaped */
 
 static void on_chld(int sig)
 {
@@ -50,28 +50,8 @@ static void on_giveup(int sig)
 	(void)sig;
 	static const char msg[] = "accept never returned\n";
 	(void)!write(1, msg, sizeof msg - 1);
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
+	end_child();
 	_exit(0);
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "flag_accept: %s: %s\n", what, strerror(errno));
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
-	exit(1);
 }
 
 static void usage(void)
@@ -80,20 +60,12 @@ static void usage(void)
 	exit(2);
 }
 
-static long arg_ms(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*end || end == s || v < 1 || v > 600000)
-		usage();
-	return v;
-}
 
 int main(int argc, char **argv)
 {
 	if (argc != 3)
 		usage();
-	long limit = arg_ms(argv[1]), giveup = arg_ms(argv[2]);
+	long limit = arg_ms(argv[1], usage), giveup = arg_ms(argv[2], usage);
 
 	struct sockaddr_in addr;
 	int lfd = lo_listen(SOCK_CLOEXEC, 16, &addr);
@@ -116,16 +88,7 @@ int main(int argc, char **argv)
 	struct itimerval it = {{0, 0}, {giveup / 1000, (giveup % 1000) * 1000}};
 	if (setitimer(ITIMER_REAL, &it, NULL))
 		fail("setitimer");
-	pid_t pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		struct timespec ts = {0, 100 * 1000000L};
-		nanosleep(&ts, NULL);
-		_exit(0);
-	}
-	child = pid;
+	h_child = sleeper(100);
 
 	for (;;) {
 		int c = accept(lfd, NULL, NULL);
@@ -140,9 +103,9 @@ int main(int argc, char **argv)
 			child_exited = 0;
 			pid_t r;
 			while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
-				if (r == child)
-					child = 0;
-			if (child == 0) {
+				if (r == h_child)
+					h_child = 0;
+			if (h_child == 0) {
 				long long took = now_ms() - t0;
 				puts("reaped after accept EINTR");
 				printf("reaped within %ld ms: %s\n", limit, took < limit ? "yes" : "no");
@@ -152,9 +115,6 @@ int main(int argc, char **argv)
 	}
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
+	end_child();
 	return 0;
 }

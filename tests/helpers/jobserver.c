@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 #define JOBS 3
 #define SLOTS 2
 
@@ -75,33 +77,11 @@ static void on_giveup(int sig)
 	_exit(0);
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "jobserver: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 static void usage(void)
 {
 	fputs("usage: jobserver pselect|ppoll|epoll_pwait plain|restart LIMIT_MS GIVEUP_MS\n",
 	      stderr);
 	exit(2);
-}
-
-static long arg_ms(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*end || end == s || v < 1 || v > 600000)
-		usage();
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -121,7 +101,7 @@ int main(int argc, char **argv)
 	int restart = !strcmp(argv[2], "restart");
 	if (!restart && strcmp(argv[2], "plain"))
 		usage();
-	long limit = arg_ms(argv[3]), giveup = arg_ms(argv[4]);
+	long limit = arg_ms(argv[3], usage), giveup = arg_ms(argv[4], usage);
 
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC))
@@ -158,16 +138,7 @@ int main(int argc, char **argv)
 	int started = 0, running = 0, max_running = 0, eintr = 0;
 	while (reaped < JOBS) {
 		while (running < SLOTS && started < JOBS) {
-			pid_t pid = fork();
-			if (pid < 0)
-				fail("fork");
-			if (pid == 0) {
-				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				struct timespec job = {0, 100 * 1000000L};
-				nanosleep(&job, NULL);
-				_exit(0);
-			}
-			jobs[started++] = pid;
+			jobs[started++] = sleeper(100);
 			if (++running > max_running)
 				max_running = running;
 		}

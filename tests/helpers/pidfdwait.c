@@ -34,22 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "pidfdwait: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
 
 struct kid {
 	pid_t pid;

@@ -43,20 +43,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+
 #define RESTART_DELAY_MS 200
 #define IDLE_TIMEOUT_MS 5000
 
 static volatile sig_atomic_t reaped, restart_pending;
 /* Written by the handler, read only while SIGCHLD is blocked. */
 static volatile long long restart_at;
-static pid_t worker;
-
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
+/* the worker: h_child, 0 once reaped */
 
 /* PostgreSQL's reaper(): it does the work in the handler itself. */
 static void reaper(int sig)
@@ -65,22 +60,13 @@ static void reaper(int sig)
 	int saved = errno;
 	pid_t pid;
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
-		if (pid == worker) {
+		if (pid == h_child) {
+			h_child = 0;
 			reaped = 1;
 			restart_at = now_ms() + RESTART_DELAY_MS;
 			restart_pending = 1;
 		}
 	errno = saved;
-}
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "postmaster: %s: %s\n", what, strerror(errno));
-	if (worker > 0 && !reaped) {
-		kill(worker, SIGKILL);
-		waitpid(worker, NULL, 0);
-	}
-	exit(1);
 }
 
 static void usage(void)
@@ -131,15 +117,7 @@ int main(int argc, char **argv)
 	printf("postmaster wait=%s\n", argv[1]);
 	fflush(stdout);
 	long long t0 = now_ms();
-	worker = fork();
-	if (worker < 0)
-		fail("fork");
-	if (worker == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		struct timespec ts = {0, 100 * 1000000L};
-		nanosleep(&ts, NULL);
-		_exit(0);
-	}
+	h_child = sleeper(100); /* SIGCHLD is blocked: the handler sees it set */
 
 	int eintr = 0, acted = 0;
 	long long acted_at = 0;
@@ -183,10 +161,7 @@ int main(int argc, char **argv)
 		if (!restart_pending && now_ms() - t0 >= IDLE_TIMEOUT_MS)
 			break;
 	}
-	if (!reaped) {
-		kill(worker, SIGKILL);
-		waitpid(worker, NULL, 0);
-	}
+	end_child();
 	printf("worker reaped by the handler: %s\n", reaped ? "yes" : "no");
 	printf("wait returned EINTR: %s\n", eintr ? "yes" : "no");
 	if (acted)

@@ -37,13 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BURST 4
+#include "helper.h"
+#include "procscan.h"
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "ptracestop: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#define BURST 4
 
 static void print_status(const char *who, pid_t r, pid_t want, int st)
 {
@@ -75,23 +72,9 @@ static pid_t child(pid_t parent)
 /* The state letter of pid in /proc/pid/stat ('t': tracing stop), or 0. */
 static char state_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the name may hold anything */
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
+	char state;
+	pid_t ppid;
+	return ps_stat(pid, &state, &ppid) == 0 ? state : 0;
 }
 
 static pid_t wait_for(pid_t pid, int *st)

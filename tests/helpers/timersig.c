@@ -35,20 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helper.h"
+#include "procscan.h"
+
 #define ROUNDS 5
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "timersig: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
 
 /* A child that dies with us: closes other, reads fd to end-of-file
  * (fd >= 0), sleeps ms, exits code. */
@@ -74,16 +64,9 @@ static pid_t child(int fd, int other, long ms, int code)
 /* 1 once pid is a zombie or gone (reaped by somebody). */
 static int dead(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
+	char state;
+	pid_t ppid;
+	return ps_stat(pid, &state, &ppid) < 0 || state == 'Z';
 }
 
 static const char *code_name(int code)
