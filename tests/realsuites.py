@@ -29,8 +29,6 @@ mode; see there for the command line.  Two roles:
           times or more (an intermittent difference, as a race would make).
       The rest is reported as flaky and not counted: the same test varies
       without the library too (a timing test on a loaded machine).
-      Differences listed in KNOWN are inherent and documented in
-      libtcpsafe(7): reported, not rerun, not counted.
       Prints both result sets, the difference and the library's log lines;
       exits 1 on a counted difference, 0 otherwise.
 
@@ -71,8 +69,9 @@ import time
 #  - asyncio: the submodules about sockets, subprocesses, signals and
 #    servers, not the whole package (the rest is pure Python logic).
 #  - Tornado: NO_NETWORK=1 skips its resolver tests that look up names on
-#    the internet.  In short mode its process_test runs one of the five
-#    tests of KNOWN (below), which take 5 s each with tcpsafe.
+#    the internet.  In short mode its process_test runs its SIGCHLD-handler
+#    tests (a Python handler CPython runs when epoll_wait() returns EINTR:
+#    each waited for a 5 s timeout under tcpsafe's former default).
 #  - PyPy (pypy3-lib-testsuite) is not used: Debian ships its test suite
 #    without _testcapimodule.c, so test_subprocess, test_signal and
 #    test_socket fail to import there.
@@ -164,14 +163,6 @@ SUITES = [
      ['tornado.test.process_test'], 2,
      {'TCPSAFE_EINTR_PASS': 'ALRM,VTALRM,INT,TERM,QUIT,CHLD'}),
 ]
-
-# Differences that are inherent to tcpsafe and documented in
-# libtcpsafe(7), BUGS: reported, not counted.  None since the auto EINTR
-# policy: Tornado's Subprocess tests (a Python SIGCHLD handler that CPython
-# runs when epoll_wait() returns EINTR) used to wait for their 5 s timeout
-# under the old default, retry mode.
-KNOWN = {}
-
 
 RERUNS = 3          # extra runs of each differing test, each way
 EXTRA = 6           # and more for one that differs only now and then
@@ -450,7 +441,6 @@ def compare(argv):
 
     # -- differences in the first runs ---------------------------------------
     diffs = {}          # mod -> set of test ids (or '<rc>')
-    known_hit = set()   # differences of KNOWN: not rerun, not counted
     for suite, mod, extra, env in mods:
         w, t = first[(mod, 'without')], first[(mod, 'with')]
         ids = set(w.results) | set(t.results)
@@ -461,10 +451,8 @@ def compare(argv):
         fail_rc = {'0', '2'} if suite == 'cpython' else {'0', '1'}   # trial, unittest
         if w.rc != t.rc and not (d and {w.rc, t.rc} <= fail_rc):
             d.add('<rc>')
-        known = {i for i in d if (mod, i) in KNOWN}
-        known_hit.update((mod, i) for i in known)
-        if d - known:
-            diffs[mod] = d - known
+        if d:
+            diffs[mod] = d
 
     # -- reruns of what differed --------------------------------------------
     # seen[(mod, id)][mode]: the outcomes of every run, first run included
@@ -581,22 +569,8 @@ def compare(argv):
 
     print()
     print('== Difference ==')
-    if not seen and not known_hit:
+    if not seen:
         print('none: every test has the same outcome both ways, every module the same status')
-    reasons = []
-    for k in sorted(known_hit):
-        w, t = first[(k[0], 'without')], first[(k[0], 'with')]
-        if KNOWN[k] not in reasons:
-            reasons.append(KNOWN[k])
-        print('KNOWN [%d] (inherent, documented, not counted): %s %s: without %s, with %s'
-              % (reasons.index(KNOWN[k]) + 1, k[0], k[1], w.results.get(k[1], 'missing'),
-                 t.results.get(k[1], 'missing')))
-    for n, why in enumerate(reasons):
-        print('  [%d] %s' % (n + 1, why))
-    for k in sorted(KNOWN):
-        if (k[0], 'with') in first and k not in known_hit and k[1] in first[(k[0], 'with')].results:
-            print('note: known difference not seen this time (fixed? then drop it from KNOWN '
-                  'and libtcpsafe(7)): %s %s' % k)
     for k in sorted(seen):
         s = seen[k]
         if k in consistent:
@@ -653,9 +627,7 @@ def compare(argv):
     # plain closing line: the comparisons made, one per test id and module
     ncmp = len({(m, i) for (m, _), j in first.items() for i in j.results}) + len(mods)
     nbad = len(consistent) + len(intermittent) + len(bad_preload)
-    # known differences as skipped: neither the same nor counted
-    print('realsuites: %d passed, %d failed, %d skipped'
-          % (ncmp - nbad - len(known_hit), nbad, len(known_hit)))
+    print('realsuites: %d passed, %d failed, 0 skipped' % (ncmp - nbad, nbad))
     return status
 
 
