@@ -37,6 +37,13 @@ static void log_if_network_error(enum ts_call call, int fd, int err)
 	}
 }
 
+TS_COLD void ts_io_log_error(enum ts_call call, int fd, int err)
+{
+	int saved = errno;
+	log_if_network_error(call, fd, err);
+	errno = saved;
+}
+
 TS_COLD int ts_io_again(enum ts_call call, int fd, unsigned long *seq)
 {
 	return ts_io_again_timed(call, fd, seq, 0);

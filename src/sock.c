@@ -42,8 +42,7 @@ static TS_COLD int connect_wait(int fd)
 		if (ts_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			return -1;
 		if (soerr) {
-			errno = soerr;
-			ts_io_again(TS_C_CONNECT, fd, NULL); /* logs an RST, as connect would */
+			ts_io_log_error(TS_C_CONNECT, fd, soerr); /* an RST, as connect would */
 			ts_fd_forget(fd);
 			errno = soerr;
 			return -1;
@@ -80,20 +79,12 @@ TS_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t salen)
 /* getsockopt(SO_ERROR) is how event-driven servers (nginx: "client
  * prematurely closed connection") learn of a reset on a non-blocking
  * socket: the pending error is handed over there, not by a failed call. */
-static TS_COLD void so_error_seen(int fd, int err)
-{
-	int saved = errno;
-	errno = err;
-	ts_io_again(TS_C_GETSOCKOPT, fd, NULL);
-	errno = saved;
-}
-
 TS_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	int r = ts_real.getsockopt(fd, level, name, val, len);
 	if (TS_UNLIKELY(level == SOL_SOCKET && name == SO_ERROR) && r == 0 && val && len &&
-	    *len >= sizeof(int) && (*(int *)val == ECONNRESET || *(int *)val == EPIPE))
-		so_error_seen(fd, *(int *)val);
+	    *len >= sizeof(int))
+		ts_io_log_error(TS_C_GETSOCKOPT, fd, *(int *)val);
 	return r;
 }
 

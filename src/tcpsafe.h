@@ -220,6 +220,9 @@ void ts_log_init(void) TS_HIDDEN;
  * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry; NULL for
  * calls the kernel restarts (ts_eintr_retry_restartable). */
 int ts_io_again(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
+/* Log an EPIPE or ECONNRESET the program learnt of without a failed call
+ * (getsockopt(SO_ERROR), connect's wait).  errno preserved. */
+void ts_io_log_error(enum ts_call call, int fd, int err) TS_HIDDEN;
 /* The same for a timed call: timed != 0 when it has a finite timeout. */
 int ts_io_again_timed(enum ts_call call, int fd, unsigned long *seq, int timed) TS_HIDDEN;
 
