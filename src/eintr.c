@@ -91,11 +91,6 @@ static void note_passed(enum ts_call call, int fd, int sig)
 		ts_log_eintr_passed(call, fd, sig);
 }
 
-int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq)
-{
-	return ts_eintr_retry_timed(call, fd, seq, 0);
-}
-
 int ts_eintr_retry_timed(enum ts_call call, int fd, unsigned long *seq, int timed)
 {
 	int saved = errno, sig = 0, retry;
@@ -151,7 +146,7 @@ int ts_eintr_retry_restartable(enum ts_call call, int fd)
 		else if (ts_cfg.eintr == TS_EINTR_AUTO && ts_tsig.keep_seq != ts_tsig.hseq)
 			seq = ts_tsig.hseq; /* the latest run was a reaper's */
 	}
-	return ts_eintr_retry(call, fd, &seq);
+	return ts_eintr_retry_timed(call, fd, &seq, 0);
 }
 
 /* A semaphore wait with a deadline is how a language runtime blocks while
@@ -169,7 +164,7 @@ int ts_eintr_retry_unless_program(enum ts_call call, unsigned long *seq)
 			note_passed(call, -1, ts_tsig.last_sig);
 		return 0;
 	}
-	return ts_eintr_retry(call, -1, seq);
+	return ts_eintr_retry_timed(call, -1, seq, 0);
 }
 
 int ts_eintr_force_restart(int sig)

@@ -217,7 +217,7 @@ void ts_log_init(void) TS_HIDDEN;
 
 /* ---- io.c: the shared error path of every wrapped I/O call ------------- */
 /* After a failed call: log what must be logged; 1 if it is to be retried
- * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry; NULL for
+ * (EINTR policy).  errno is preserved.  *seq: see ts_eintr_retry_timed; NULL for
  * calls the kernel restarts (ts_eintr_retry_restartable). */
 int ts_io_again(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
 /* Log an EPIPE or ECONNRESET the program learnt of without a failed call
@@ -227,17 +227,15 @@ void ts_io_log_error(enum ts_call call, int fd, int err) TS_HIDDEN;
 int ts_io_again_timed(enum ts_call call, int fd, unsigned long *seq, int timed) TS_HIDDEN;
 
 /* ---- eintr.c: the EINTR policy ----------------------------------------- */
-/* The call got EINTR; *seq is ts_tsig.hseq from when it started.  1 = retry
- * (and *seq moves on), 0 = give EINTR to the program.  errno preserved. */
-int ts_eintr_retry(enum ts_call call, int fd, unsigned long *seq) TS_HIDDEN;
-/* The same for a call that waits with a timeout (timed != 0). */
+/* The call got EINTR; *seq is ts_tsig.hseq from when it started; timed:
+ * it waits with a finite timeout.  1 = retry (and *seq moves on), 0 = give
+ * EINTR to the program.  errno preserved. */
 int ts_eintr_retry_timed(enum ts_call call, int fd, unsigned long *seq, int timed) TS_HIDDEN;
 /* For calls the kernel restarts itself (read, write, accept, connect...):
- * in retry mode tcpsafe adds SA_RESTART to the program's handlers of
- * signals outside the pass set, so EINTR reaching the wrapper means a
- * pass-set handler without SA_RESTART, a socket timeout, or no signal at
- * all.  Decided from the latest handler run since the last decision, so
- * the fast path notes nothing before its call. */
+ * EINTR reaching the wrapper means a handler without SA_RESTART (in retry
+ * mode only a pass-set one: tcpsafe adds SA_RESTART to the others), a
+ * socket timeout, or no signal at all.  Decided from the latest handler run
+ * since the last decision, so the fast path notes nothing before its call. */
 int ts_eintr_retry_restartable(enum ts_call call, int fd) TS_HIDDEN;
 /* After a program handler returned (trampoline): classify the run. */
 void ts_eintr_handler_done(int sig, int flags, unsigned long seq, unsigned long keep0,
